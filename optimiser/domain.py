@@ -1,0 +1,151 @@
+"""Validated, immutable domain types: practitioners, cases and the instance that holds them.
+
+Everything downstream (the model, the verifier, the writer) works from these types only, so an
+instance can be copied and changed (``model_copy(update=...)``) for what-if runs without touching files.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class CaseInsensitiveEnum(str, Enum):
+    """A string enum that accepts any letter case, as exported spreadsheets vary."""
+
+    @classmethod
+    def _missing_(cls, value: object):
+        if isinstance(value, str):
+            wanted = value.strip().upper()
+            for member in cls:
+                if member.value.upper() == wanted:
+                    return member
+        return None
+
+
+class Grade(CaseInsensitiveEnum):
+    PO = "PO"
+    PQIP = "PQiP"
+    PSO = "PSO"
+    SPO = "SPO"
+
+
+class Rosh(CaseInsensitiveEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    VERY_HIGH = "VERY_HIGH"
+
+
+class CaseType(CaseInsensitiveEnum):
+    COMMUNITY = "COMMUNITY"
+    LICENSE = "LICENSE"
+    CUSTODY = "CUSTODY"
+
+
+TIER_LETTERS = "ABCD"
+TIER_DIGITS = "3210"
+BASE_TIERS = tuple(letter + digit for letter in TIER_LETTERS for digit in TIER_DIGITS)
+ALL_TIERS = BASE_TIERS + tuple(tier + "S" for tier in BASE_TIERS)
+
+
+def _codes(value: object) -> frozenset[str]:
+    """Parse a ``;``-separated list of codes (skills) into a set, upper-cased."""
+    if isinstance(value, str):
+        return frozenset(part.strip().upper() for part in value.split(";") if part.strip())
+    return frozenset(str(part).strip().upper() for part in value or () if str(part).strip())
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Practitioner(Frozen):
+    """A member of staff who may hold cases."""
+
+    staff_code: str = Field(min_length=1)
+    name: str = ""
+    grade: Grade
+    pdu: str = ""
+    team_code: str = ""
+    contracted_hours: Decimal | None = Field(default=None, ge=0, le=60, allow_inf_nan=False)
+    reduction_hours: Decimal = Field(default=Decimal(0), ge=0, le=60, allow_inf_nan=False)
+    other_points: int = Field(default=0, ge=0, le=1_000_000)
+    protected: bool = False
+    max_wmt_pct: Decimal | None = Field(default=None, gt=0, le=10_000, allow_inf_nan=False)
+    skills: frozenset[str] = frozenset()
+
+    _split_skills = field_validator("skills", mode="before")(_codes)
+
+    @model_validator(mode="after")
+    def _reduction_within_contract(self) -> Practitioner:
+        if self.contracted_hours is not None and self.reduction_hours > self.contracted_hours:
+            raise ValueError("reduction_hours: must not exceed contracted_hours")
+        return self
+
+
+class Case(Frozen):
+    """A case (a person on probation), allocated (staff_code set) or not."""
+
+    crn: str = Field(min_length=1)
+    tier: str | None = None
+    case_type: CaseType = CaseType.COMMUNITY
+    rosh: Rosh
+    mappa_level: int = Field(default=0, ge=0, le=3)
+    staff_code: str = ""
+    pinned: bool = False
+    points: int | None = Field(default=None, ge=0, le=100_000)
+    required_skills: frozenset[str] = frozenset()
+    pdu: str = ""
+
+    _split_skills = field_validator("required_skills", mode="before")(_codes)
+
+    @field_validator("tier", mode="before")
+    @classmethod
+    def _known_tier(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        tier = str(value).strip().upper()
+        if tier not in ALL_TIERS:
+            raise ValueError(f"unknown tier {value!r}: expected one of A3..D0, optionally with an S suffix")
+        return tier
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        if self.tier is None and self.points is None:
+            raise ValueError("tier: a case needs a tier or explicit points")
+        if self.pinned and not self.staff_code:
+            raise ValueError("pinned: a pinned case must be allocated (staff_code is empty)")
+        return self
+
+    @property
+    def allocated(self) -> bool:
+        return bool(self.staff_code)
+
+
+class Instance(Frozen):
+    """A PDU's (or region's) practitioners and cases, cross-checked."""
+
+    practitioners: tuple[Practitioner, ...]
+    cases: tuple[Case, ...]
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Instance:
+        codes = [p.staff_code for p in self.practitioners]
+        if len(set(codes)) != len(codes):
+            raise ValueError("duplicate staff_code")
+        crns = [c.crn for c in self.cases]
+        if len(set(crns)) != len(crns):
+            raise ValueError("duplicate crn")
+        known = set(codes)
+        for case in self.cases:
+            if case.staff_code and case.staff_code not in known:
+                raise ValueError(f"case {case.crn} is held by unknown practitioner {case.staff_code}")
+        return self
+
+    @cached_property
+    def practitioner_index(self) -> dict[str, int]:
+        return {p.staff_code: i for i, p in enumerate(self.practitioners)}

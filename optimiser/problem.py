@@ -1,0 +1,133 @@
+"""Compile an instance and its rules into the integer problem the model solves.
+
+Cases with the same points, the same possible receivers and the same current holder are
+interchangeable, so they become one *class* with a count: the model decides how many of each class
+each practitioner takes, never which case. This keeps the model small at any scale and removes the
+symmetry a boolean per case x practitioner would carry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from .domain import Case, Instance, Practitioner
+from .eligibility import Eligibility
+from .rules import Rules
+from .wmt import cap_points
+
+
+@dataclass(frozen=True)
+class CaseClass:
+    """Interchangeable cases: ``crns`` each worth ``points``, held by ``holder`` (None: unallocated)."""
+
+    points: int
+    crns: tuple[str, ...]
+    holder: int | None
+    targets: tuple[int, ...]
+    """Practitioners who may receive these cases (never the holder)."""
+
+    @property
+    def count(self) -> int:
+        return len(self.crns)
+
+
+@dataclass(frozen=True)
+class AllocationProblem:
+    """The solver's view: capacities, fixed loads, caps and case classes, all integers."""
+
+    staff_codes: tuple[str, ...]
+    available: tuple[int, ...]
+    base_load: tuple[int, ...]
+    """Points that stay whatever the solve does: other points, pinned and unmovable held cases."""
+    max_load: tuple[int | None, ...]
+    """Points cap after allocation (None: uncapped, or closed: already above cap and receives nothing)."""
+    classes: tuple[CaseClass, ...]
+    max_transfers: int
+    unplaceable: tuple[tuple[str, str], ...]
+    """Unallocated cases no practitioner may take, with the reason."""
+
+    @property
+    def n(self) -> int:
+        return len(self.staff_codes)
+
+    @cached_property
+    def varying(self) -> frozenset[int]:
+        """Practitioners whose load the solve can change (receivers and holders of movable cases)."""
+        return frozenset(p for c in self.classes for p in (*c.targets, *(() if c.holder is None else (c.holder,))))
+
+    def load_before(self) -> list[int]:
+        """Each practitioner's points before the solve (movable held cases still with their holder)."""
+        load = list(self.base_load)
+        for cls in self.classes:
+            if cls.holder is not None:
+                load[cls.holder] += cls.points * cls.count
+        return load
+
+
+def cap_pct(practitioner: Practitioner, rules: Rules) -> Decimal | None:
+    """The WMT % cap on a practitioner: their own max_wmt_pct, else the protected cap, else none."""
+    if practitioner.max_wmt_pct is not None:
+        return practitioner.max_wmt_pct
+    if practitioner.protected:
+        return rules.protected_cap_pct
+    return None
+
+
+def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) -> AllocationProblem:
+    """Build the solver's problem; with ``max_transfers`` 0 every held case is fixed load."""
+    elig = Eligibility(instance, rules)
+    index = instance.practitioner_index
+    points = [rules.case_points(c) for c in instance.cases]
+    before = [p.other_points for p in instance.practitioners]
+    for case, pts in zip(instance.cases, points, strict=True):
+        if case.allocated:
+            before[index[case.staff_code]] += pts
+    max_load = [_max_load(p, rules, elig.capacity[i]) for i, p in enumerate(instance.practitioners)]
+    closed = {i for i, m in enumerate(max_load) if m is not None and before[i] > m}
+    base = [p.other_points for p in instance.practitioners]
+    groups: dict[tuple[int, int | None, tuple[int, ...]], list[str]] = defaultdict(list)
+    unplaceable = []
+    for case, pts in zip(instance.cases, points, strict=True):
+        holder = index[case.staff_code] if case.allocated else None
+        targets = _targets(case, elig, closed, holder)
+        movable = holder is not None and not case.pinned and max_transfers > 0 and targets
+        if holder is not None and not movable:
+            base[holder] += pts
+        elif targets:
+            groups[(pts, holder, targets)].append(case.crn)
+        else:
+            unplaceable.append((case.crn, _why_not(case, elig, closed, instance)))
+    classes = tuple(
+        CaseClass(points=pts, crns=tuple(sorted(crns)), holder=holder, targets=targets)
+        for (pts, holder, targets), crns in sorted(groups.items(), key=lambda kv: (min(kv[1]), kv[0][0]))
+    )
+    return AllocationProblem(
+        staff_codes=tuple(p.staff_code for p in instance.practitioners),
+        available=elig.capacity,
+        base_load=tuple(base),
+        max_load=tuple(None if i in closed else m for i, m in enumerate(max_load)),
+        classes=classes,
+        max_transfers=max_transfers,
+        unplaceable=tuple(sorted(unplaceable)),
+    )
+
+
+def _max_load(practitioner: Practitioner, rules: Rules, capacity: int) -> int | None:
+    cap = cap_pct(practitioner, rules)
+    return None if cap is None else cap_points(cap, capacity)
+
+
+def _targets(case: Case, elig: Eligibility, closed: set[int], holder: int | None) -> tuple[int, ...]:
+    return tuple(i for i in elig.eligible(case) if i not in closed and i != holder)
+
+
+def _why_not(case: Case, elig: Eligibility, closed: set[int], instance: Instance) -> str:
+    eligible = elig.eligible(case)
+    if not eligible:
+        return elig.explain(case)
+    names = ", ".join(instance.practitioners[i].staff_code for i in eligible[:3])
+    more = f" and {len(eligible) - 3} more" if len(eligible) > 3 else ""
+    return f"every eligible practitioner ({names}{more}) is already above their WMT cap"

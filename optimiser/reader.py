@@ -1,0 +1,177 @@
+"""Read an instance folder (the contract's CSV files and optional rules.toml) into validated domain types.
+
+Every problem is reported as an :class:`InputError` naming the file, the spreadsheet row and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from .domain import Case, Instance, Practitioner
+from .errors import InputError
+from .rules import RULES_FILE, Rules, load_rules
+from .wmt import contracted_hours, practitioner_capacity
+
+PRACTITIONERS_FILE = "practitioners.csv"
+CASES_FILE = "cases.csv"
+HEADER_ROW = 1
+
+
+@dataclass(frozen=True)
+class LoadedInstance:
+    """What an instance folder holds: the instance, the rules in force, and warnings for the user."""
+
+    instance: Instance
+    rules: Rules
+    warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _TableSpec:
+    file: str
+    model: type[BaseModel]
+    key: str
+    required: tuple[str, ...]
+
+
+_PRACTITIONERS = _TableSpec(PRACTITIONERS_FILE, Practitioner, "staff_code", ("staff_code", "grade"))
+_CASES = _TableSpec(CASES_FILE, Case, "crn", ("crn", "rosh"))
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(path.name, row, None, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+
+
+def _read_table(folder: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """Rows of a CSV as (spreadsheet row, {column: non-empty cell}) and warnings for unknown columns."""
+    path = folder / spec.file
+    if not path.is_file():
+        raise InputError(spec.file, None, None, f"file not found in {folder}")
+    text = _decode(path)
+    if "\x00" in text:
+        raise InputError(spec.file, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.EmptyDataError:
+        raise InputError(spec.file, None, None, "file is empty: expected a header row") from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise InputError(spec.file, None, None, f"not a well-formed CSV file: {exc}") from None
+    header = [str(c).strip().lower() for c in _raw_header(text)]
+    _check_header(spec, header)
+    known = set(spec.model.model_fields)
+    warnings = [f"{spec.file}: unknown column {c!r} ignored" for c in header if c not in known]
+    frame.columns = header
+    if frame.empty:
+        raise InputError(spec.file, None, None, "has a header but no rows")
+    keep = [c for c in header if c in known]
+    rows = []
+    for offset, values in enumerate(frame[keep].itertuples(index=False, name=None)):
+        cells = {col: val.strip() for col, val in zip(keep, values, strict=True) if val.strip() != ""}
+        rows.append((HEADER_ROW + 1 + offset, cells))
+    return rows, warnings
+
+
+def _raw_header(text: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+def _check_header(spec: _TableSpec, header: list[str]) -> None:
+    seen: set[str] = set()
+    for col in header:
+        if col == "":
+            raise InputError(spec.file, HEADER_ROW, None, "a column has an empty name")
+        if col in seen:
+            raise InputError(spec.file, HEADER_ROW, col, "column appears twice")
+        seen.add(col)
+    for col in spec.required:
+        if col not in seen:
+            raise InputError(spec.file, HEADER_ROW, col, "required column is missing")
+    if spec is _CASES and "tier" not in seen and "points" not in seen:
+        raise InputError(spec.file, HEADER_ROW, "tier", "required column is missing (or give a points column)")
+
+
+def _column_of(error: dict[str, Any], cells: dict[str, str]) -> str | None:
+    """The column a pydantic error is about; model-level errors say it as 'column: message'."""
+    if error["loc"]:
+        return str(error["loc"][0])
+    prefix = error["msg"].removeprefix("Value error, ").split(":", 1)[0]
+    return prefix if prefix.isidentifier() else None
+
+
+def _message(error: dict[str, Any], column: str | None, cells: dict[str, str]) -> str:
+    msg = error["msg"].removeprefix("Value error, ")
+    if column and msg.startswith(column + ": "):
+        msg = msg[len(column) + 2 :]
+    if column in cells:
+        return f"{msg} (got {cells[column]!r})"
+    return msg
+
+
+def _parse_rows(spec: _TableSpec, rows: list[tuple[int, dict[str, str]]]) -> list[Any]:
+    items, first_row = [], {}
+    for row, cells in rows:
+        try:
+            item = spec.model.model_validate(cells)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            column = _column_of(error, cells)
+            raise InputError(spec.file, row, column, _message(error, column, cells)) from None
+        key = getattr(item, spec.key)
+        if key in first_row:
+            raise InputError(spec.file, row, spec.key, f"duplicate {spec.key} {key!r} (first on row {first_row[key]})")
+        first_row[key] = row
+        items.append(item)
+    return items
+
+
+def _check_hours(rows: list[int], practitioners: list[Practitioner], rules: Rules) -> None:
+    for row, practitioner in zip(rows, practitioners, strict=True):
+        if practitioner.reduction_hours > contracted_hours(practitioner, rules):
+            raise InputError(
+                PRACTITIONERS_FILE, row, "reduction_hours", "must not exceed contracted_hours (default: the grade's hours)"
+            )
+
+
+def _check_holders(case_rows: list[int], cases: list[Case], capacity: dict[str, int]) -> None:
+    for row, case in zip(case_rows, cases, strict=True):
+        if not case.staff_code:
+            continue
+        if case.staff_code not in capacity:
+            raise InputError(CASES_FILE, row, "staff_code", f"unknown practitioner {case.staff_code!r}")
+        if capacity[case.staff_code] <= 0:
+            raise InputError(
+                CASES_FILE,
+                row,
+                "staff_code",
+                f"held by {case.staff_code!r}, who has 0 available points (check their grade, hours and "
+                "reductions, or leave staff_code empty so the case is reallocated)",
+            )
+
+
+def read_instance(folder: Path) -> LoadedInstance:
+    """Read and validate an instance folder; raises InputError on the first problem found."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(str(folder), None, None, "instance folder not found")
+    rules = load_rules(folder / RULES_FILE)
+    p_rows, p_warn = _read_table(folder, _PRACTITIONERS)
+    c_rows, c_warn = _read_table(folder, _CASES)
+    practitioners = _parse_rows(_PRACTITIONERS, p_rows)
+    cases = _parse_rows(_CASES, c_rows)
+    _check_hours([row for row, _ in p_rows], practitioners, rules)
+    capacity = {p.staff_code: practitioner_capacity(p, rules) for p in practitioners}
+    _check_holders([row for row, _ in c_rows], cases, capacity)
+    instance = Instance(practitioners=tuple(practitioners), cases=tuple(cases))
+    return LoadedInstance(instance=instance, rules=rules, warnings=tuple(p_warn + c_warn))

@@ -1,0 +1,192 @@
+"""The rules a manager or admin may change: points table, WMT targets, eligibility, caps.
+
+Defaults are those of ``shared/domain.md`` (the MoJ workload service's seed values and the product's
+default eligibility table). A ``rules.toml`` overrides any part of them; ``optimiser rules`` prints the
+merged result so a user can start from it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from .domain import BASE_TIERS, Case, CaseType, Frozen, Grade, Rosh
+from .errors import InputError
+
+RULES_FILE = "rules.toml"
+
+_POINT_ROWS = {
+    CaseType.COMMUNITY: (206, 158, 146, 110, 146, 115, 102, 72, 79, 63, 50, 35, 51, 41, 29, 29),
+    CaseType.LICENSE: (219, 175, 163, 0, 161, 132, 119, 0, 77, 65, 52, 0, 51, 43, 31, 0),
+    CaseType.CUSTODY: (75, 60, 59, 0, 59, 48, 47, 0, 30, 24, 23, 0, 17, 14, 13, 0),
+}
+
+_ALL_ROSH = [r.value for r in Rosh]
+
+DEFAULTS: dict[str, Any] = {
+    "protected_cap_pct": 100,
+    "thresholds_pct": [100, 110, 120],
+    "red_pct": 110,
+    "grades": {
+        Grade.PO.value: {"nominal_target": 2176, "default_hours": 37, "allowed_rosh": _ALL_ROSH, "max_mappa": 3},
+        Grade.PQIP.value: {
+            "nominal_target": 2176,
+            "default_hours": 37,
+            "allowed_rosh": ["LOW", "MEDIUM", "HIGH"],
+            "max_mappa": 1,
+        },
+        Grade.PSO.value: {"nominal_target": 2176, "default_hours": 37, "allowed_rosh": ["LOW", "MEDIUM"], "max_mappa": 0},
+        Grade.SPO.value: {"nominal_target": 0, "default_hours": 37, "allowed_rosh": _ALL_ROSH, "max_mappa": 3},
+    },
+    "points": {ct.value: dict(zip(BASE_TIERS, row, strict=True)) for ct, row in _POINT_ROWS.items()},
+}
+
+
+class GradeRules(Frozen):
+    """WMT target and eligibility for one grade."""
+
+    nominal_target: int = Field(ge=0, le=1_000_000)
+    default_hours: Decimal = Field(gt=0, le=60, allow_inf_nan=False)
+    allowed_rosh: frozenset[Rosh]
+    max_mappa: int = Field(ge=0, le=3)
+
+
+class Rules(Frozen):
+    """All configurable rules in force for a solve."""
+
+    protected_cap_pct: Decimal = Field(gt=0, le=10_000, allow_inf_nan=False)
+    thresholds_pct: tuple[Decimal, ...] = Field(min_length=1)
+    red_pct: Decimal = Field(gt=0, le=10_000, allow_inf_nan=False)
+    grades: dict[Grade, GradeRules]
+    points: dict[CaseType, dict[str, int]]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Rules:
+        missing = [g.value for g in Grade if g not in self.grades]
+        if missing:
+            raise ValueError(f"grades: missing {', '.join(missing)}")
+        for case_type in CaseType:
+            table = self.points.get(case_type)
+            if table is None:
+                raise ValueError(f"points: missing case type {case_type.value}")
+            unknown = sorted(set(table) - set(BASE_TIERS) - {t + "S" for t in BASE_TIERS})
+            if unknown:
+                raise ValueError(f"points.{case_type.value}: unknown tier {unknown[0]}")
+            absent = [t for t in BASE_TIERS if t not in table]
+            if absent:
+                raise ValueError(f"points.{case_type.value}: missing tier {absent[0]}")
+            if any(v < 0 for v in table.values()):
+                raise ValueError(f"points.{case_type.value}: points must be >= 0")
+        return self
+
+    def case_points(self, case: Case) -> int:
+        """Workload points of a case: its explicit points, else the table's (S tiers fall back to non-S)."""
+        if case.points is not None:
+            return case.points
+        table = self.points[case.case_type]
+        assert case.tier is not None
+        return table.get(case.tier, table[case.tier.rstrip("S")])
+
+    def grade_allows(self, grade: Grade, rosh: Rosh, mappa_level: int) -> bool:
+        """The eligibility table: may this grade hold a case of this RoSH and MAPPA level?"""
+        rule = self.grades[grade]
+        return rosh in rule.allowed_rosh and mappa_level <= rule.max_mappa
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """Accept grade, case type and tier keys in any letter case."""
+    data = dict(data)
+    if isinstance(data.get("grades"), dict):
+        data["grades"] = {_grade_key(k): v for k, v in data["grades"].items()}
+    if isinstance(data.get("points"), dict):
+        data["points"] = {
+            str(k).upper(): ({str(t).upper(): p for t, p in v.items()} if isinstance(v, dict) else v)
+            for k, v in data["points"].items()
+        }
+    return data
+
+
+def _grade_key(key: str) -> str:
+    member = Grade._missing_(key)
+    return member.value if member else key
+
+
+def rules_from_dict(data: dict[str, Any], source: str = RULES_FILE) -> Rules:
+    """Merge ``data`` over the defaults and validate; errors name the offending key."""
+    merged = _merge(DEFAULTS, _normalise_keys(data))
+    try:
+        return Rules.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        raise InputError(source, None, key, err["msg"].removeprefix("Value error, ")) from None
+
+
+def load_rules(path: Path | None) -> Rules:
+    """Rules from a TOML file (or the defaults when ``path`` is None or absent)."""
+    if path is None or not path.exists():
+        return rules_from_dict({})
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as exc:
+        raise InputError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path.name, getattr(exc, "lineno", None), None, f"malformed TOML: {exc}") from None
+    return rules_from_dict(data, path.name)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def dump_toml(rules: Rules) -> str:
+    """The rules as a TOML document that ``load_rules`` reads back to the same rules."""
+    lines = [
+        "# Rules in force: defaults merged with rules.toml. Save as rules.toml in an instance folder and edit.",
+        "",
+        "# WMT % cap for practitioners marked protected (a personal max_wmt_pct overrides it).",
+        f"protected_cap_pct = {rules.protected_cap_pct}",
+        "# WMT % lines the terminal summary counts practitioners over.",
+        f"thresholds_pct = [{', '.join(str(t) for t in rules.thresholds_pct)}]",
+        "# WMT % above which 'validate' lists a practitioner as overloaded (the inspectorate's red line).",
+        f"red_pct = {rules.red_pct}",
+    ]
+    for grade in Grade:
+        rule = rules.grades[grade]
+        rosh = [r.value for r in Rosh if r in rule.allowed_rosh]
+        lines += [
+            "",
+            f"[grades.{grade.value}]",
+            "# available points = floor(nominal_target * (contracted - reduction hours) / default_hours)",
+            f"nominal_target = {rule.nominal_target}",
+            f"default_hours = {rule.default_hours}",
+            "# may hold cases with these RoSH levels and MAPPA up to max_mappa",
+            f"allowed_rosh = {_toml_value(rosh)}",
+            f"max_mappa = {rule.max_mappa}",
+        ]
+    for case_type in CaseType:
+        table = rules.points[case_type]
+        lines += ["", f"[points.{case_type.value}]"]
+        lines += [f"{tier} = {table[tier]}" for tier in BASE_TIERS]
+        overridden = [t + "S" for t in BASE_TIERS if t + "S" in table and table[t + "S"] != table[t]]
+        lines += ["# S tiers not listed take the points of the tier without S"]
+        lines += [f"{tier} = {table[tier]}" for tier in overridden]
+    return "\n".join(lines) + "\n"

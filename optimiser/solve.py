@@ -1,0 +1,218 @@
+"""The lexicographic solve: a function of (instance, rules, options) returning a self-explaining Result.
+
+Stages, each a CP-SAT solve whose optimum becomes a constraint of the next, each hinted with the
+previous solution (so it starts feasible):
+
+0. allocate as many cases as the caps allow (only when some case can go only to capped practitioners);
+1. minimise the maximum WMT level (tenths of a percentage point) over practitioners with capacity;
+2. minimise transfers at that maximum (only when the transfer budget lets held cases move);
+3. spread the rest (leximax): repeatedly minimise the highest level among the practitioners not yet
+   fixed, then how many sit at it; those at it are fixed at that level and the rest go round again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from .domain import Instance
+from .greedy import greedy
+from .model import AllocationModel, Bounds, Goal, Solution, level_bounds, needs_slack
+from .problem import AllocationProblem, compile_problem
+from .rules import Rules
+from .wmt import LEVELS_PER_PCT, exact_pct
+
+SPREAD_STEP_SHARE = 0.02
+"""Each leximax step may use this share of the time limit; a step cut short fixes its best found."""
+OPTIMAL = "OPTIMAL"
+FEASIBLE = "FEASIBLE"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: transfer budget, wall-clock limit, seed and CP-SAT workers."""
+
+    max_transfers: int = 0
+    time_limit: float = 30.0
+    seed: int = 0
+    workers: int = 1
+    """1 makes every solve deterministic; more workers search in parallel but may pick other ties."""
+    spread_resolution_pct: Decimal = Decimal(1)
+    """Width of the bands the leximax stage fixes practitioners in (the maximum itself is at 0.1 pp)."""
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """What one solve stage did, for logs and explanations."""
+
+    name: str
+    status: str
+    objective: int | None
+    bound: int | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """A solve's outcome: the problem, the solution, and what is proven about it."""
+
+    status: str
+    problem: AllocationProblem
+    solution: Solution
+    lower_bound_pct: Fraction
+    """Proven: no allocation allocating as many cases has a lower maximum WMT %."""
+    stages: tuple[StageReport, ...]
+    seconds: float
+    spread_complete: bool
+    """True when every leximax step was proven optimal (each band minimised in turn, then its head count)."""
+    options: SolveOptions = field(default_factory=SolveOptions)
+
+    def assignments(self) -> dict[str, int | None]:
+        """Each movable or unallocated case's practitioner index after the solve (None: left unallocated)."""
+        return assign_cases(self.problem, self.solution)
+
+
+def assign_cases(problem: AllocationProblem, solution: Solution) -> dict[str, int | None]:
+    """Turn class counts into named cases, deterministically: holders keep the first cases, others go in index order."""
+    result: dict[str, int | None] = {}
+    for cls, taken in zip(problem.classes, solution.counts, strict=True):
+        crns = iter(cls.crns)
+        order = sorted(taken, key=lambda p: (p != cls.holder, p))
+        for p in order:
+            for _ in range(taken[p]):
+                result[next(crns)] = p
+        for crn in crns:
+            result[crn] = None
+    return result
+
+
+class _Stages:
+    """Runs stage models against one deadline and records what each did."""
+
+    def __init__(self, problem: AllocationProblem, options: SolveOptions):
+        self.problem = problem
+        self.options = options
+        self.deadline = time.monotonic() + options.time_limit
+        self.reports: list[StageReport] = []
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def run(self, name: str, goal: Goal, bounds: Bounds, hint: Solution, share: float, free: frozenset[int] = frozenset(),
+            step: int = 1) -> tuple[bool, Solution, cp_model.CpSolver | None, AllocationModel | None]:
+        """Solve one stage within ``share`` of the time limit (deterministic time, so reruns agree).
+
+        Returns (proven optimal, best solution, solver, model).
+        """
+        if self.remaining() <= 0.05:
+            self.reports.append(StageReport(name, "SKIPPED", None, None, 0.0))
+            return False, hint, None, None
+        built = AllocationModel(self.problem, bounds, goal, free, step)
+        built.add_hint(hint)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = self.remaining()
+        solver.parameters.max_deterministic_time = max(share * self.options.time_limit, 0.05)
+        solver.parameters.num_workers = self.options.workers
+        solver.parameters.random_seed = self.options.seed
+        started = time.monotonic()
+        status = solver.solve(built.model)
+        seconds = time.monotonic() - started
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+            raise RuntimeError(f"stage {name}: model {solver.status_name(status)} although its hint is feasible")
+        self.reports.append(StageReport(
+            name, solver.status_name(status),
+            round(solver.objective_value) if found else None,
+            round(solver.best_objective_bound) if found or status == cp_model.UNKNOWN else None,
+            round(seconds, 3),
+        ))
+        solution = built.read(solver) if found else hint
+        return status == cp_model.OPTIMAL, solution, solver, built
+
+
+def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None) -> Result:
+    """Allocate the instance's unallocated cases (and transfers within budget) under the rules."""
+    options = options or SolveOptions()
+    return solve_problem(compile_problem(instance, rules, options.max_transfers), options)
+
+
+def solve_problem(problem: AllocationProblem, options: SolveOptions) -> Result:
+    """The staged lexicographic solve of a compiled problem."""
+    started = time.monotonic()
+    stages = _Stages(problem, options)
+    solution = greedy(problem)
+    proven = True
+    bounds = Bounds(max_unallocated=sum(solution.unallocated))
+    if bounds.max_unallocated and any(needs_slack(problem, k) for k in range(len(problem.classes))):
+        optimal, solution, _, _ = stages.run("allocate", Goal.UNALLOCATED, Bounds(), solution, 0.15)
+        proven &= optimal
+        bounds = Bounds(max_unallocated=sum(solution.unallocated))
+    optimal, solution, solver, built = stages.run("max_wmt", Goal.MAX_LEVEL, bounds, solution, 0.3)
+    proven &= optimal
+    top = _max_level(problem, solution)
+    level_bound = _level_bound(problem, solver, top, optimal)
+    bounds = replace(bounds, max_level=top)
+    if any(c.holder is not None for c in problem.classes):
+        optimal, solution, _, _ = stages.run("transfers", Goal.TRANSFERS, bounds, solution, 0.15)
+        proven &= optimal
+        bounds = replace(bounds, max_transfers=solution.transfers(problem))
+    solution, complete = _spread(stages, bounds, solution)
+    return Result(
+        status=OPTIMAL if proven else FEASIBLE,
+        problem=problem,
+        solution=solution,
+        lower_bound_pct=_bound_pct(problem, level_bound),
+        stages=tuple(stages.reports),
+        seconds=time.monotonic() - started,
+        spread_complete=complete,
+        options=options,
+    )
+
+
+def _max_level(problem: AllocationProblem, solution: Solution) -> int:
+    return max(solution.levels(problem).values(), default=0)
+
+
+def _level_bound(problem: AllocationProblem, solver: cp_model.CpSolver | None, top: int, optimal: bool) -> int:
+    """A proven lower bound on the optimal maximum level."""
+    if optimal:
+        return top
+    low = level_bounds(problem)[0]
+    if solver is None:
+        return low
+    return max(low, min(top, int(solver.best_objective_bound)))
+
+
+def _bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
+    """The best maximum WMT % is above (bound - 1) tenths and at least every fixed load's exact %."""
+    fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available) if a > 0]
+    from_levels = Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)
+    return max(fixed + [from_levels])
+
+
+def _spread(stages: _Stages, bounds: Bounds, solution: Solution) -> tuple[Solution, bool]:
+    """Leximax: fix the practitioners at the top level, minimise the top of the rest, until none is left."""
+    problem = stages.problem
+    free = frozenset(p for p in problem.varying if problem.available[p] > 0)
+    caps: dict[int, int] = {}
+    complete = True
+    step = round(stages.options.spread_resolution_pct * LEVELS_PER_PCT)
+    while free:
+        fixing = replace(bounds, level_caps=dict(caps))
+        optimal, solution, solver, built = stages.run(
+            f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, free, step
+        )
+        if solver is None or built is None:
+            return solution, False
+        complete &= optimal
+        top = solver.value(built.top) * step
+        fixed = {p for p in free if solver.value(built.at_top[p])}
+        if not fixed:
+            raise RuntimeError("spread step fixed nobody: its optimum must leave someone at the top level")
+        caps.update({p: top for p in fixed})
+        free -= fixed
+    return solution, complete

@@ -1,0 +1,69 @@
+"""WMT arithmetic, identical to the MoJ workload service, plus the exact integer levels the model uses."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from .domain import Practitioner
+from .rules import Rules
+
+LEVELS_PER_PCT = 10
+"""Model resolution: WMT levels are counted in tenths of a percentage point (the MoJ's display precision)."""
+
+_RATIO_PLACES = Decimal("1e-15")
+_PCT_RATIO_PLACES = Decimal("1e-3")
+
+
+def available_points(nominal_target: int, contracted_hours: Decimal, reduction_hours: Decimal, default_hours: Decimal) -> int:
+    """floor(nominal target x hours ratio), the ratio rounded half-up to 15 places first, as the MoJ does."""
+    if nominal_target <= 0 or default_hours <= 0:
+        return 0
+    ratio = ((contracted_hours - reduction_hours) / default_hours).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP)
+    points = (Decimal(nominal_target) * ratio).to_integral_value(rounding=ROUND_FLOOR)
+    return max(int(points), 0)
+
+
+def contracted_hours(practitioner: Practitioner, rules: Rules) -> Decimal:
+    """Contracted hours, the grade's default hours when the export left them blank."""
+    if practitioner.contracted_hours is None:
+        return rules.grades[practitioner.grade].default_hours
+    return practitioner.contracted_hours
+
+
+def practitioner_capacity(practitioner: Practitioner, rules: Rules) -> int:
+    """Available points of a practitioner under the rules in force."""
+    grade = rules.grades[practitioner.grade]
+    return available_points(
+        grade.nominal_target, contracted_hours(practitioner, rules), practitioner.reduction_hours, grade.default_hours
+    )
+
+
+def wmt_pct(total_points: int, available: int) -> Decimal | None:
+    """WMT % with one decimal, as displayed by the MoJ (ratio half-up to 3 places); None without capacity."""
+    if available <= 0:
+        return None
+    ratio = (Decimal(total_points) / Decimal(available)).quantize(_PCT_RATIO_PLACES, rounding=ROUND_HALF_UP)
+    return ratio * 100
+
+
+def exact_pct(total_points: int, available: int) -> Fraction:
+    """WMT % as an exact fraction, for comparisons that must not round."""
+    return Fraction(100 * total_points, available)
+
+
+def level(total_points: int, available: int) -> int:
+    """The smallest level L (tenths of a percent) with total/available <= L/1000: ceil(1000 x total / available)."""
+    scale = 100 * LEVELS_PER_PCT
+    return -((-scale * total_points) // available)
+
+
+def cap_points(cap_pct: Decimal, available: int) -> int:
+    """The most points a practitioner may hold under a WMT % cap: floor(cap x available / 100), exactly."""
+    return int(Fraction(cap_pct) * available // 100)
+
+
+def floor_pct(value: Fraction, places: int = 1) -> Decimal:
+    """A lower bound rounded down to ``places`` decimals, so a displayed bound never exceeds the truth."""
+    scale = 10**places
+    return Decimal(int(value * scale // 1)) / scale

@@ -1,0 +1,52 @@
+"""Write a solve's outcome as the contract's files, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import write_files_atomically
+from .outcome import Outcome
+
+ALLOCATIONS_FILE = "allocations.csv"
+UNALLOCATED_FILE = "unallocated.csv"
+WORKLOAD_FILE = "workload.csv"
+SUMMARY_FILE = "summary.json"
+
+ALLOCATION_COLUMNS = ["crn", "from_staff_code", "to_staff_code", "action", "points"]
+UNALLOCATED_COLUMNS = ["crn", "reason"]
+WORKLOAD_COLUMNS = ["staff_code", "grade", "available_points", "points_before", "points_after", "wmt_pct_before",
+                    "wmt_pct_after", "cases_before", "cases_after", "cap_pct"]
+
+
+def _csv(rows: list[list[object]], columns: list[str]) -> str:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def render(outcome: Outcome) -> dict[str, str]:
+    """The contract's output files as text, by file name."""
+    allocations = [[m.crn, m.from_staff_code, m.to_staff_code, m.action, m.points] for m in outcome.moves]
+    workload = [
+        [w.staff_code, w.grade, w.available_points, w.points_before, w.points_after, _pct(w.wmt_pct_before),
+         _pct(w.wmt_pct_after), w.cases_before, w.cases_after, "" if w.cap_pct is None else str(w.cap_pct)]
+        for w in outcome.workloads
+    ]
+    return {
+        ALLOCATIONS_FILE: _csv(allocations, ALLOCATION_COLUMNS),
+        UNALLOCATED_FILE: _csv([list(row) for row in outcome.unallocated], UNALLOCATED_COLUMNS),
+        WORKLOAD_FILE: _csv(workload, WORKLOAD_COLUMNS),
+        SUMMARY_FILE: json.dumps(outcome.summary, indent=2, sort_keys=False) + "\n",
+    }
+
+
+def write_outcome(folder: Path, outcome: Outcome) -> None:
+    """Write every output file into ``folder`` atomically."""
+    write_files_atomically(Path(folder), render(outcome))

@@ -7,6 +7,7 @@ merged result so a user can start from it.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -145,7 +146,9 @@ def load_rules(path: Path | None) -> Rules:
     except UnicodeDecodeError as exc:
         raise InputError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path.name, getattr(exc, "lineno", None), None, f"malformed TOML: {exc}") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        row, column = (int(where[1]), f"character {where[2]}") if where else (None, None)
+        raise InputError(path.name, row, column, f"malformed TOML: {exc}") from None
     return rules_from_dict(data, path.name)
 
 

@@ -1,0 +1,88 @@
+"""The CLI end to end on the bundled tiny instance: files, figures, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from optimiser.cli import app
+
+from .conftest import TINY
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_tiny_reaches_the_optimum_its_readme_explains(tmp_path):
+    out = tmp_path / "out"
+    result = run("solve", TINY, "--out", out)
+    assert result.exit_code == 1, result.output  # U10 is in a pdu nobody works in
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "OPTIMAL"
+    assert (summary["max_wmt_pct_before"], summary["max_wmt_pct"], summary["lower_bound_pct"]) == (80.0, 80.0, 80.0)
+    assert (summary["allocated"], summary["unallocated"], summary["transfers"]) == (9, 1, 0)
+    moves = pd.read_csv(out / "allocations.csv", dtype=str).set_index("crn")["to_staff_code"].to_dict()
+    assert {crn for crn, to in moves.items() if to == "PO1"} == {"U01", "U02", "U06"}
+    assert {crn for crn, to in moves.items() if to == "PSO1"} == {"U03", "U04", "U05", "U07", "U08", "U09"}
+    work = pd.read_csv(out / "workload.csv", dtype=str).set_index("staff_code")
+    assert work.loc["PO1", "wmt_pct_after"] == "70.2" and work.loc["PSO1", "wmt_pct_after"] == "37.3"
+    assert work.loc["PQ1", "cap_pct"] == "100" and pd.isna(work.loc["SPO1", "wmt_pct_after"])
+    left = pd.read_csv(out / "unallocated.csv", dtype=str)
+    assert list(left["crn"]) == ["U10"] and "pdu 'NORTH'" in left["reason"][0]
+    assert "80.0% -> 80.0%" in result.output
+
+
+def test_one_transfer_moves_the_trainees_case(tmp_path):
+    out = tmp_path / "out"
+    run("solve", TINY, "--out", out, "--max-transfers", "1")
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["max_wmt_pct"], summary["transfers"]) == (75.0, 1)
+    moves = pd.read_csv(out / "allocations.csv", dtype=str)
+    assert moves[moves.action == "TRANSFER"][["crn", "from_staff_code"]].values.tolist() == [["H4", "PQ1"]]
+
+
+def test_everything_allocated_exits_zero(tiny_copy, tmp_path):
+    cases = tiny_copy / "cases.csv"
+    cases.write_text("\n".join(line for line in cases.read_text().splitlines() if not line.startswith("U10")) + "\n")
+    out = tmp_path / "out"
+    assert run("solve", tiny_copy, "--out", out).exit_code == 0
+    assert pd.read_csv(out / "unallocated.csv").empty
+
+
+def test_bad_input_exits_two_and_writes_nothing(tiny_copy, tmp_path):
+    cases = tiny_copy / "cases.csv"
+    cases.write_text(cases.read_text().replace("U04,D1,COMMUNITY,LOW", "U04,D1,COMMUNITY,LOWISH"))
+    out = tmp_path / "out"
+    result = run("solve", tiny_copy, "--out", out)
+    assert result.exit_code == 2
+    assert "cases.csv, row 9, column rosh" in result.output
+    assert not out.exists()
+
+
+def test_validate_and_rules_commands(tiny_copy):
+    result = run("validate", tiny_copy)
+    assert result.exit_code == 0 and "Max WMT now: 80.0%" in result.output
+    (tiny_copy / "rules.toml").write_text("protected_cap_pct = 90\n")
+    printed = run("rules", tiny_copy)
+    assert printed.exit_code == 0 and "protected_cap_pct = 90" in printed.output
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run([sys.executable, "-m", "optimiser", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "solve" in done.stdout
+
+
+def test_generate_is_reproducible(tmp_path):
+    for name in ("a", "b"):
+        assert run("generate", tmp_path / name, "--practitioners", 12, "--unallocated", 30, "--seed", 5,
+                   "--pdus", 2).exit_code == 0
+    for file in ("practitioners.csv", "cases.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+    assert run("validate", tmp_path / "a").exit_code == 0

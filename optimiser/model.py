@@ -13,7 +13,7 @@ from enum import Enum
 
 from ortools.sat.python import cp_model
 
-from .problem import AllocationProblem
+from .problem import AllocationProblem, CaseClass
 from .wmt import LEVELS_PER_PCT, level
 
 SCALE = 100 * LEVELS_PER_PCT
@@ -70,15 +70,50 @@ def needs_slack(problem: AllocationProblem, k: int) -> bool:
 
 
 def level_bounds(problem: AllocationProblem) -> tuple[int, int]:
-    """A valid range for the maximum level: fixed loads below, everything on one practitioner above."""
-    extra = sum(c.points * c.count for c in problem.classes if c.holder is None)
-    movable = sum(c.points * c.count for c in problem.classes if c.holder is not None)
+    """A valid range for the maximum level: fixed loads and volume below, everything on one practitioner above."""
+    extra = sum(c.points * c.count for c in problem.classes)
     active = [p for p in range(problem.n) if problem.available[p] > 0]
     if not active:
         return 0, 0
     low = max(level(problem.base_load[p], problem.available[p]) for p in active)
-    high = max(level(problem.base_load[p] + extra + movable, problem.available[p]) for p in active)
+    if not any(needs_slack(problem, k) for k in range(len(problem.classes))):
+        low = max([low] + [_volume_level(problem, group) for group in {_holders(c) for c in problem.classes}])
+    high = max(level(problem.base_load[p] + extra, problem.available[p]) for p in active)
     return low, max(low, high)
+
+
+def _holders(cls: CaseClass) -> tuple[int, ...]:
+    """Everyone who may hold a class's cases after the solve."""
+    return cls.targets if cls.holder is None else tuple(sorted({*cls.targets, cls.holder}))
+
+
+def _volume_level(problem: AllocationProblem, group: tuple[int, ...]) -> int:
+    """Lowest level at which ``group`` has room for every case that only ``group`` may take.
+
+    A relaxation (it ignores which practitioner takes which case and that cases are indivisible), so
+    the true optimum can never be below it.
+    """
+    members = set(group)
+    demand = sum(c.points * c.count for c in problem.classes if members.issuperset(_holders(c)))
+
+    def room(top: int) -> int:
+        total = 0
+        for p in group:
+            most = top * problem.available[p] // SCALE
+            if problem.max_load[p] is not None:
+                most = min(most, problem.max_load[p])
+            total += max(0, most - problem.base_load[p])
+        return total
+
+    low, high = 0, 1
+    while room(high) < demand:
+        if high > 1 << 40:  # the group's caps can never hold its cases: no volume bound from it
+            return 0
+        low, high = high, high * 2
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (mid + 1, high) if room(mid) < demand else (low, mid)
+    return high
 
 
 class AllocationModel:

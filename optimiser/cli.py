@@ -1,7 +1,8 @@
 """The command line: one command per user task.
 
 Exit status: 0 everything allocated; 1 some cases left unallocated; 2 invalid input (nothing written);
-3 the result failed its own verification (a bug; nothing written).
+3 the result failed its own verification (a bug; nothing written); 128 + signal when interrupted by
+SIGINT (130) or SIGTERM (143), nothing written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import typer
 from .errors import InputError, VerificationError
 from .generate import generate as generate_instance
 from .generate import write_instance
+from .interrupt import Interrupted, run_interruptibly
 from .pipeline import solve_folder
 from .reader import read_instance
 from .report import solve_summary, validate_summary
@@ -51,7 +53,10 @@ def solve(
     """Allocate every unallocated case; write allocations, unallocated cases, workloads and a summary."""
     options = SolveOptions(max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers)
     try:
-        loaded, _, outcome = solve_folder(instance, options)
+        loaded, _, outcome = run_interruptibly(lambda cancel: solve_folder(instance, options, cancel))
+    except Interrupted as exc:
+        typer.echo(f"{exc}: stopped before writing anything; {out} is as it was.", err=True)
+        raise typer.Exit(exc.exit_status) from None
     except InputError as exc:
         raise _fail_input(exc) from None
     except VerificationError as exc:

@@ -5,22 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import VerificationError
+from .interrupt import Cancellation
 from .outcome import Outcome, build_outcome, holders_after
 from .reader import LoadedInstance, read_instance
 from .solve import Result, SolveOptions, solve
 from .verify import verify
 
 
-def solve_loaded(loaded: LoadedInstance, options: SolveOptions) -> tuple[Result, Outcome]:
+def solve_loaded(loaded: LoadedInstance, options: SolveOptions,
+                 cancellation: Cancellation | None = None) -> tuple[Result, Outcome]:
     """Solve and verify; raises VerificationError rather than return an allocation that breaks a rule."""
-    result = solve(loaded.instance, loaded.rules, options)
+    result = solve(loaded.instance, loaded.rules, options, cancellation)
     violations = verify(loaded.instance, loaded.rules, holders_after(loaded.instance, result), options.max_transfers)
     if violations:
         raise VerificationError(violations)
     return result, build_outcome(loaded.instance, loaded.rules, result)
 
 
-def solve_folder(folder: Path, options: SolveOptions) -> tuple[LoadedInstance, Result, Outcome]:
+def solve_folder(folder: Path, options: SolveOptions,
+                 cancellation: Cancellation | None = None) -> tuple[LoadedInstance, Result, Outcome]:
     loaded = read_instance(folder)
-    result, outcome = solve_loaded(loaded, options)
+    result, outcome = solve_loaded(loaded, options, cancellation)
     return loaded, result, outcome

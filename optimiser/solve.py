@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 
 from .domain import Instance
 from .greedy import greedy
+from .interrupt import Cancellation
 from .model import AllocationModel, Bounds, Goal, Solution, level_bounds, needs_slack
 from .problem import AllocationProblem, compile_problem
 from .rules import Rules
@@ -93,9 +94,10 @@ def assign_cases(problem: AllocationProblem, solution: Solution) -> dict[str, in
 class _Stages:
     """Runs stage models against one deadline and records what each did."""
 
-    def __init__(self, problem: AllocationProblem, options: SolveOptions):
+    def __init__(self, problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation):
         self.problem = problem
         self.options = options
+        self.cancellation = cancellation
         self.deadline = time.monotonic() + options.time_limit
         self.reports: list[StageReport] = []
 
@@ -108,6 +110,7 @@ class _Stages:
 
         Returns (proven optimal, best solution, solver, model).
         """
+        self.cancellation.check()
         if self.remaining() <= 0.05:
             self.reports.append(StageReport(name, "SKIPPED", None, None, 0.0))
             return False, hint, None, None
@@ -118,8 +121,14 @@ class _Stages:
         solver.parameters.max_deterministic_time = max(share * self.options.time_limit, 0.05)
         solver.parameters.num_workers = self.options.workers
         solver.parameters.random_seed = self.options.seed
+        solver.parameters.catch_sigint_signal = False
         started = time.monotonic()
-        status = solver.solve(built.model)
+        self.cancellation.attach(solver)
+        try:
+            status = solver.solve(built.model)
+        finally:
+            self.cancellation.detach(solver)
+        self.cancellation.check()
         seconds = time.monotonic() - started
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
@@ -134,16 +143,17 @@ class _Stages:
         return status == cp_model.OPTIMAL, solution, solver, built
 
 
-def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None) -> Result:
+def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None,
+          cancellation: Cancellation | None = None) -> Result:
     """Allocate the instance's unallocated cases (and transfers within budget) under the rules."""
     options = options or SolveOptions()
-    return solve_problem(compile_problem(instance, rules, options.max_transfers), options)
+    return solve_problem(compile_problem(instance, rules, options.max_transfers), options, cancellation)
 
 
-def solve_problem(problem: AllocationProblem, options: SolveOptions) -> Result:
-    """The staged lexicographic solve of a compiled problem."""
+def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None) -> Result:
+    """The staged lexicographic solve of a compiled problem; a cancellation raises Interrupted between stages."""
     started = time.monotonic()
-    stages = _Stages(problem, options)
+    stages = _Stages(problem, options, cancellation or Cancellation())
     solution = greedy(problem)
     proven = True
     bounds = Bounds(max_unallocated=sum(solution.unallocated))

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from .check import check_result
 from .errors import InputError, VerificationError
 from .generate import generate as generate_instance
 from .generate import write_instance
@@ -82,6 +83,25 @@ def validate(instance: InstanceArg) -> None:
     except InputError as exc:
         raise _fail_input(exc) from None
     typer.echo(validate_summary(str(instance), loaded.instance, loaded.rules, loaded.warnings))
+
+
+@app.command()
+def check(
+    instance: InstanceArg,
+    out_dir: Annotated[Path, typer.Argument(help="A result folder written by 'solve'.")],
+) -> None:
+    """Independently re-check a result folder against its instance: every rule and every figure."""
+    try:
+        loaded = read_instance(instance)
+        problems = check_result(loaded.instance, loaded.rules, out_dir)
+    except InputError as exc:
+        raise _fail_input(exc) from None
+    if problems:
+        typer.echo(f"{out_dir}: {len(problems)} problem(s) found:")
+        for problem in problems:
+            typer.echo(f"  - {problem}")
+        raise typer.Exit(EXIT_VERIFY)
+    typer.echo(f"{out_dir}: every rule holds and every figure re-derives from {instance}")
 
 
 @app.command()

@@ -27,7 +27,8 @@ def _csv(rows: list[list[object]], columns: list[str]) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
-def _pct(value: Decimal | None) -> str:
+def format_pct(value: Decimal | None) -> str:
+    """WMT % as written in the files: one decimal, empty without capacity."""
     return "" if value is None else f"{value:.1f}"
 
 
@@ -35,8 +36,8 @@ def render(outcome: Outcome) -> dict[str, str]:
     """The contract's output files as text, by file name."""
     allocations = [[m.crn, m.from_staff_code, m.to_staff_code, m.action, m.points] for m in outcome.moves]
     workload = [
-        [w.staff_code, w.grade, w.available_points, w.points_before, w.points_after, _pct(w.wmt_pct_before),
-         _pct(w.wmt_pct_after), w.cases_before, w.cases_after, "" if w.cap_pct is None else str(w.cap_pct)]
+        [w.staff_code, w.grade, w.available_points, w.points_before, w.points_after, format_pct(w.wmt_pct_before),
+         format_pct(w.wmt_pct_after), w.cases_before, w.cases_after, "" if w.cap_pct is None else str(w.cap_pct)]
         for w in outcome.workloads
     ]
     return {

@@ -86,3 +86,14 @@ def test_generate_is_reproducible(tmp_path):
     for file in ("practitioners.csv", "cases.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
     assert run("validate", tmp_path / "a").exit_code == 0
+
+
+def test_check_accepts_a_solve_and_catches_tampering(tmp_path):
+    out = tmp_path / "out"
+    run("solve", TINY, "--out", out, "--max-transfers", "1")
+    assert run("check", TINY, out).exit_code == 0
+    moves = out / "allocations.csv"
+    moves.write_text(moves.read_text().replace("U01,,PO1", "U01,,PSO1"))
+    result = run("check", TINY, out)
+    assert result.exit_code == 3
+    assert "grade rule" in result.output and "workload.csv: PO1 points_after" in result.output

@@ -37,7 +37,7 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
             continue
         rule = exclusion(staff[new], capacity[new], Signature.of(case), rules)
         if rule:
-            problems.append(f"case {case.crn} given to {new}, who is excluded by the {rule} rule")
+            problems.append(f"case {case.crn} given to {new}, who is excluded ({rule})")
         received.add(new)
         transfers += bool(case.staff_code)
     if transfers > max_transfers:

@@ -97,3 +97,24 @@ def test_check_accepts_a_solve_and_catches_tampering(tmp_path):
     result = run("check", TINY, out)
     assert result.exit_code == 3
     assert "grade rule" in result.output and "workload.csv: PO1 points_after" in result.output
+
+
+def test_london_pdu_under_a_time_limit_is_feasible_complete_and_checks(tmp_path):
+    london, out = TINY.parent / "london-pdu", tmp_path / "out"
+    result = run("solve", london, "--out", out, "--time-limit", "1")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "FEASIBLE"
+    assert (summary["allocated"], summary["unallocated"], summary["transfers"]) == (650, 0, 0)
+    assert summary["max_wmt_pct_before"] == 187.6
+    assert summary["lower_bound_pct"] <= summary["max_wmt_pct"] <= summary["lower_bound_pct"] + 1
+    assert "Max WMT:   187.6% ->" in result.output and "Over 110%: 52 ->" in result.output
+    assert run("check", london, out).exit_code == 0
+
+
+def test_validate_reports_demand_capacity_and_the_overloaded():
+    result = run("validate", TINY.parent / "london-pdu")
+    assert result.exit_code == 0
+    assert "650 unallocated" in result.output
+    assert "Capacity 98340 points; held now 149697 (152.2%); unallocated demand 43591 points" in result.output
+    assert "Over 110% now: 52 practitioners: LDN-021 187.6%" in result.output

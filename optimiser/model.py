@@ -7,16 +7,14 @@ a fresh model with the earlier stages' optima as constraints (see ``solve.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from ortools.sat.python import cp_model
 
-from .problem import AllocationProblem, CaseClass
-from .wmt import LEVELS_PER_PCT, level
-
-SCALE = 100 * LEVELS_PER_PCT
+from .problem import SCALE, AllocationProblem
+from .wmt import level
 
 
 class Goal(Enum):
@@ -63,57 +61,10 @@ class Solution:
                    for p, n in taken.items() if p != cls.holder)
 
 
-def needs_slack(problem: AllocationProblem, k: int) -> bool:
-    """An unallocated class whose every receiver is capped may not fit: let it stay unallocated."""
-    cls = problem.classes[k]
-    return cls.holder is None and all(problem.max_load[p] is not None for p in cls.targets)
-
-
-def level_bounds(problem: AllocationProblem) -> tuple[int, int]:
-    """A valid range for the maximum level: fixed loads and volume below, everything on one practitioner above."""
-    extra = sum(c.points * c.count for c in problem.classes)
-    active = [p for p in range(problem.n) if problem.available[p] > 0]
-    if not active:
-        return 0, 0
-    low = max(level(problem.base_load[p], problem.available[p]) for p in active)
-    if not any(needs_slack(problem, k) for k in range(len(problem.classes))):
-        low = max([low] + [_volume_level(problem, group) for group in {_holders(c) for c in problem.classes}])
-    high = max(level(problem.base_load[p] + extra, problem.available[p]) for p in active)
-    return low, max(low, high)
-
-
-def _holders(cls: CaseClass) -> tuple[int, ...]:
-    """Everyone who may hold a class's cases after the solve."""
-    return cls.targets if cls.holder is None else tuple(sorted({*cls.targets, cls.holder}))
-
-
-def _volume_level(problem: AllocationProblem, group: tuple[int, ...]) -> int:
-    """Lowest level at which ``group`` has room for every case that only ``group`` may take.
-
-    A relaxation (it ignores which practitioner takes which case and that cases are indivisible), so
-    the true optimum can never be below it.
-    """
-    members = set(group)
-    demand = sum(c.points * c.count for c in problem.classes if members.issuperset(_holders(c)))
-
-    def room(top: int) -> int:
-        total = 0
-        for p in group:
-            most = top * problem.available[p] // SCALE
-            if problem.max_load[p] is not None:
-                most = min(most, problem.max_load[p])
-            total += max(0, most - problem.base_load[p])
-        return total
-
-    low, high = 0, 1
-    while room(high) < demand:
-        if high > 1 << 40:  # the group's caps can never hold its cases: no volume bound from it
-            return 0
-        low, high = high, high * 2
-    while low < high:
-        mid = (low + high) // 2
-        low, high = (mid + 1, high) if room(mid) < demand else (low, mid)
-    return high
+def top_band(levels: Mapping[int, int], free: Iterable[int], step: int) -> tuple[int, frozenset[int]]:
+    """The highest ``step``-wide band the ``free`` practitioners reach (its top level) and who is in it."""
+    band = max(-(-levels[p] // step) for p in free)
+    return band * step, frozenset(p for p in free if levels[p] > (band - 1) * step)
 
 
 class AllocationModel:
@@ -135,7 +86,7 @@ class AllocationModel:
         for k, cls in enumerate(problem.classes):
             most = cls.count if cls.holder is None else min(cls.count, budget)
             self.take.append({p: model.new_int_var(0, most, f"x{k}_{p}") for p in cls.targets})
-            if needs_slack(problem, k):
+            if k in problem.slack_classes:
                 self.unallocated[k] = model.new_int_var(0, cls.count, f"u{k}")
         self.load = [cp_model.LinearExpr.constant(b) for b in problem.base_load]
         terms: list[list[tuple[cp_model.IntVar, int]]] = [[] for _ in range(problem.n)]
@@ -152,8 +103,7 @@ class AllocationModel:
         moves = [var for k, cls in enumerate(problem.classes) if cls.holder is not None for var in self.take[k].values()]
         self.transfers = cp_model.LinearExpr.sum(moves) if moves else cp_model.LinearExpr.constant(0)
         self.unallocated_total = cp_model.LinearExpr.sum(list(self.unallocated.values()))
-        self.level_range = level_bounds(problem)
-        self.max_level = model.new_int_var(*self.level_range, "max_level")
+        self.max_level = model.new_int_var(*problem.level_range, "max_level")
 
     def _constraints(self, bounds: Bounds) -> None:
         problem, model = self.problem, self.model
@@ -193,7 +143,7 @@ class AllocationModel:
         """Minimise the top band t (``step`` levels wide) over ``free``, then how many free practitioners are in it."""
         model, problem = self.model, self.problem
         self.step = step
-        self.top = model.new_int_var(0, -(-self.level_range[1] // step), "top")
+        self.top = model.new_int_var(0, -(-problem.level_range[1] // step), "top")
         self.at_top = {p: model.new_bool_var(f"at_top{p}") for p in sorted(free)}
         for p, at in self.at_top.items():
             a = step * problem.available[p]
@@ -209,12 +159,12 @@ class AllocationModel:
             self.model.add_hint(var, solution.unallocated[k])
         levels = solution.levels(self.problem)
         varying = [levels[p] for p in range(self.problem.n) if self.problem.available[p] > 0 and p in self.problem.varying]
-        self.model.add_hint(self.max_level, max(varying + [self.level_range[0]]))
+        self.model.add_hint(self.max_level, max(varying + [self.problem.level_range[0]]))
         if hasattr(self, "at_top"):
-            top = max(-(-levels[p] // self.step) for p in self.at_top)
-            self.model.add_hint(self.top, top)
+            top, in_band = top_band(levels, self.at_top, self.step)
+            self.model.add_hint(self.top, top // self.step)
             for p, at in self.at_top.items():
-                self.model.add_hint(at, levels[p] > (top - 1) * self.step)
+                self.model.add_hint(at, p in in_band)
 
     def read(self, solver: cp_model.CpSolver) -> Solution:
         counts = []

@@ -16,7 +16,10 @@ from functools import cached_property
 from .domain import Case, Instance, Practitioner
 from .eligibility import Eligibility
 from .rules import Rules
-from .wmt import cap_points
+from .wmt import LEVELS_PER_PCT, cap_points, level
+
+SCALE = 100 * LEVELS_PER_PCT
+"""A load is at or below level L when SCALE x points <= L x available points."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class CaseClass:
     @property
     def count(self) -> int:
         return len(self.crns)
+
+    @property
+    def holders(self) -> tuple[int, ...]:
+        """Everyone who may hold these cases after the solve."""
+        return self.targets if self.holder is None else tuple(sorted({*self.targets, self.holder}))
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,54 @@ class AllocationProblem:
     @cached_property
     def varying(self) -> frozenset[int]:
         """Practitioners whose load the solve can change (receivers and holders of movable cases)."""
-        return frozenset(p for c in self.classes for p in (*c.targets, *(() if c.holder is None else (c.holder,))))
+        return frozenset(p for c in self.classes for p in c.holders)
+
+    @cached_property
+    def slack_classes(self) -> frozenset[int]:
+        """Unallocated classes whose every receiver is capped: they may not fit, so may stay unallocated."""
+        return frozenset(k for k, c in enumerate(self.classes)
+                         if c.holder is None and all(self.max_load[p] is not None for p in c.targets))
+
+    @cached_property
+    def level_range(self) -> tuple[int, int]:
+        """A valid range for the maximum level: fixed loads and volume below, everything on one practitioner above."""
+        active = [p for p in range(self.n) if self.available[p] > 0]
+        if not active:
+            return 0, 0
+        low = max(level(self.base_load[p], self.available[p]) for p in active)
+        if not self.slack_classes:
+            low = max([low] + [self._volume_level(group) for group in {c.holders for c in self.classes}])
+        extra = sum(c.points * c.count for c in self.classes)
+        high = max(level(self.base_load[p] + extra, self.available[p]) for p in active)
+        return low, max(low, high)
+
+    def _volume_level(self, group: tuple[int, ...]) -> int:
+        """Lowest level at which ``group`` has room for every case that only ``group`` may hold.
+
+        A relaxation (it ignores which practitioner takes which case and that cases are indivisible), so
+        the true optimum can never be below it.
+        """
+        members = set(group)
+        demand = sum(c.points * c.count for c in self.classes if members.issuperset(c.holders))
+
+        def room(top: int) -> int:
+            total = 0
+            for p in group:
+                most = top * self.available[p] // SCALE
+                if self.max_load[p] is not None:
+                    most = min(most, self.max_load[p])
+                total += max(0, most - self.base_load[p])
+            return total
+
+        low, high = 0, 1
+        while room(high) < demand:
+            if high > 1 << 40:  # the group's caps can never hold its cases: no volume bound from it
+                return 0
+            low, high = high, high * 2
+        while low < high:
+            mid = (low + high) // 2
+            low, high = (mid + 1, high) if room(mid) < demand else (low, mid)
+        return high
 
     def load_before(self) -> list[int]:
         """Each practitioner's points before the solve (movable held cases still with their holder)."""

@@ -63,28 +63,24 @@ def _read_table(folder: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[st
     if "\x00" in text:
         raise InputError(spec.file, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
+        # header=None: the header is read as a row, so duplicate names reach _check_header unmangled
+        frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False)
     except pd.errors.EmptyDataError:
         raise InputError(spec.file, None, None, "file is empty: expected a header row") from None
     except (pd.errors.ParserError, csv.Error) as exc:
         raise InputError(spec.file, None, None, f"not a well-formed CSV file: {exc}") from None
-    header = [str(c).strip().lower() for c in _raw_header(text)]
+    header = [str(c).strip().lower() for c in frame.iloc[0]]
     _check_header(spec, header)
     known = set(spec.model.model_fields)
     warnings = [f"{spec.file}: unknown column {c!r} ignored" for c in header if c not in known]
-    frame.columns = header
-    if frame.empty:
+    if len(frame) == 1:
         raise InputError(spec.file, None, None, "has a header but no rows")
-    keep = [c for c in header if c in known]
+    keep = [i for i, c in enumerate(header) if c in known]
     rows = []
-    for offset, values in enumerate(frame[keep].itertuples(index=False, name=None)):
-        cells = {col: val.strip() for col, val in zip(keep, values, strict=True) if val.strip() != ""}
+    for offset, values in enumerate(frame.iloc[1:, keep].itertuples(index=False, name=None)):
+        cells = {header[i]: val.strip() for i, val in zip(keep, values, strict=True) if val.strip() != ""}
         rows.append((HEADER_ROW + 1 + offset, cells))
     return rows, warnings
-
-
-def _raw_header(text: str) -> list[str]:
-    return next(csv.reader(io.StringIO(text)), [])
 
 
 def _check_header(spec: _TableSpec, header: list[str]) -> None:
@@ -102,7 +98,7 @@ def _check_header(spec: _TableSpec, header: list[str]) -> None:
         raise InputError(spec.file, HEADER_ROW, "tier", "required column is missing (or give a points column)")
 
 
-def _column_of(error: dict[str, Any], cells: dict[str, str]) -> str | None:
+def _column_of(error: dict[str, Any]) -> str | None:
     """The column a pydantic error is about; model-level errors say it as 'column: message'."""
     if error["loc"]:
         return str(error["loc"][0])
@@ -126,7 +122,7 @@ def _parse_rows(spec: _TableSpec, rows: list[tuple[int, dict[str, str]]]) -> lis
             item = spec.model.model_validate(cells)
         except ValidationError as exc:
             error = exc.errors()[0]
-            column = _column_of(error, cells)
+            column = _column_of(error)
             raise InputError(spec.file, row, column, _message(error, column, cells)) from None
         key = getattr(item, spec.key)
         if key in first_row:

@@ -12,6 +12,7 @@ previous solution (so it starts feasible):
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -22,7 +23,7 @@ from ortools.sat.python import cp_model
 from .domain import Instance
 from .greedy import greedy
 from .interrupt import Cancellation
-from .model import AllocationModel, Bounds, Goal, Solution, level_bounds, needs_slack
+from .model import AllocationModel, Bounds, Goal, Solution, top_band
 from .problem import AllocationProblem, compile_problem
 from .rules import Rules
 from .wmt import LEVELS_PER_PCT, exact_pct
@@ -91,6 +92,17 @@ def assign_cases(problem: AllocationProblem, solution: Solution) -> dict[str, in
     return result
 
 
+@dataclass(frozen=True)
+class _StageOutcome:
+    """One stage's result: the best solution (the hint if none was found) and what is proven."""
+
+    ran: bool
+    optimal: bool
+    solution: Solution
+    bound: int | None
+    """The solver's proven bound on the stage objective, when it has one."""
+
+
 class _Stages:
     """Runs stage models against one deadline and records what each did."""
 
@@ -105,15 +117,12 @@ class _Stages:
         return self.deadline - time.monotonic()
 
     def run(self, name: str, goal: Goal, bounds: Bounds, hint: Solution, share: float, free: frozenset[int] = frozenset(),
-            step: int = 1) -> tuple[bool, Solution, cp_model.CpSolver | None, AllocationModel | None]:
-        """Solve one stage within ``share`` of the time limit (deterministic time, so reruns agree).
-
-        Returns (proven optimal, best solution, solver, model).
-        """
+            step: int = 1) -> _StageOutcome:
+        """Solve one stage within ``share`` of the time limit (deterministic time, so reruns agree)."""
         self.cancellation.check()
         if self.remaining() <= 0.05:
             self.reports.append(StageReport(name, "SKIPPED", None, None, 0.0))
-            return False, hint, None, None
+            return _StageOutcome(ran=False, optimal=False, solution=hint, bound=None)
         built = AllocationModel(self.problem, bounds, goal, free, step)
         built.add_hint(hint)
         solver = cp_model.CpSolver()
@@ -133,14 +142,11 @@ class _Stages:
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
             raise RuntimeError(f"stage {name}: model {solver.status_name(status)} although its hint is feasible")
-        self.reports.append(StageReport(
-            name, solver.status_name(status),
-            round(solver.objective_value) if found else None,
-            round(solver.best_objective_bound) if found or status == cp_model.UNKNOWN else None,
-            round(seconds, 3),
-        ))
-        solution = built.read(solver) if found else hint
-        return status == cp_model.OPTIMAL, solution, solver, built
+        bound = round(solver.best_objective_bound) if math.isfinite(solver.best_objective_bound) else None
+        self.reports.append(StageReport(name, solver.status_name(status), round(solver.objective_value) if found else None,
+                                        bound, round(seconds, 3)))
+        return _StageOutcome(ran=True, optimal=status == cp_model.OPTIMAL, solution=built.read(solver) if found else hint,
+                             bound=bound)
 
 
 def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None,
@@ -157,18 +163,18 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
     solution = greedy(problem)
     proven = True
     bounds = Bounds(max_unallocated=sum(solution.unallocated))
-    if bounds.max_unallocated and any(needs_slack(problem, k) for k in range(len(problem.classes))):
-        optimal, solution, _, _ = stages.run("allocate", Goal.UNALLOCATED, Bounds(), solution, 0.15)
-        proven &= optimal
+    if bounds.max_unallocated and problem.slack_classes:
+        stage = stages.run("allocate", Goal.UNALLOCATED, Bounds(), solution, 0.15)
+        proven, solution = proven and stage.optimal, stage.solution
         bounds = Bounds(max_unallocated=sum(solution.unallocated))
-    optimal, solution, solver, built = stages.run("max_wmt", Goal.MAX_LEVEL, bounds, solution, 0.3)
-    proven &= optimal
+    stage = stages.run("max_wmt", Goal.MAX_LEVEL, bounds, solution, 0.3)
+    proven, solution = proven and stage.optimal, stage.solution
     top = _max_level(problem, solution)
-    level_bound = _level_bound(problem, solver, top, optimal)
+    level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
     bounds = replace(bounds, max_level=top)
     if any(c.holder is not None for c in problem.classes):
-        optimal, solution, _, _ = stages.run("transfers", Goal.TRANSFERS, bounds, solution, 0.15)
-        proven &= optimal
+        stage = stages.run("transfers", Goal.TRANSFERS, bounds, solution, 0.15)
+        proven, solution = proven and stage.optimal, stage.solution
         bounds = replace(bounds, max_transfers=solution.transfers(problem))
     solution, complete = _spread(stages, bounds, solution)
     return Result(
@@ -187,16 +193,6 @@ def _max_level(problem: AllocationProblem, solution: Solution) -> int:
     return max(solution.levels(problem).values(), default=0)
 
 
-def _level_bound(problem: AllocationProblem, solver: cp_model.CpSolver | None, top: int, optimal: bool) -> int:
-    """A proven lower bound on the optimal maximum level."""
-    if optimal:
-        return top
-    low = level_bounds(problem)[0]
-    if solver is None:
-        return low
-    return max(low, min(top, int(solver.best_objective_bound)))
-
-
 def _bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
     """The best maximum WMT % is above (bound - 1) tenths and at least every fixed load's exact %."""
     fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available) if a > 0]
@@ -213,16 +209,11 @@ def _spread(stages: _Stages, bounds: Bounds, solution: Solution) -> tuple[Soluti
     step = round(stages.options.spread_resolution_pct * LEVELS_PER_PCT)
     while free:
         fixing = replace(bounds, level_caps=dict(caps))
-        optimal, solution, solver, built = stages.run(
-            f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, free, step
-        )
-        if solver is None or built is None:
+        stage = stages.run(f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, free, step)
+        if not stage.ran:
             return solution, False
-        complete &= optimal
-        top = solver.value(built.top) * step
-        fixed = {p for p in free if solver.value(built.at_top[p])}
-        if not fixed:
-            raise RuntimeError("spread step fixed nobody: its optimum must leave someone at the top level")
+        complete, solution = complete and stage.optimal, stage.solution
+        top, fixed = top_band(solution.levels(problem), free, step)
         caps.update({p: top for p in fixed})
         free -= fixed
     return solution, complete

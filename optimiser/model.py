@@ -74,6 +74,8 @@ class AllocationModel:
                  step: int = 1):
         self.problem = problem
         self.model = cp_model.CpModel()
+        self.at_top: dict[int, cp_model.IntVar] = {}
+        """Spread stage only: whether each free practitioner is in the top band."""
         self._variables()
         self._constraints(bounds)
         self._objective(goal, free, step)
@@ -160,7 +162,7 @@ class AllocationModel:
         levels = solution.levels(self.problem)
         varying = [levels[p] for p in range(self.problem.n) if self.problem.available[p] > 0 and p in self.problem.varying]
         self.model.add_hint(self.max_level, max(varying + [self.problem.level_range[0]]))
-        if hasattr(self, "at_top"):
+        if self.at_top:
             top, in_band = top_band(levels, self.at_top, self.step)
             self.model.add_hint(self.top, top // self.step)
             for p, at in self.at_top.items():

@@ -49,10 +49,13 @@ def solve(
     max_transfers: Annotated[int, typer.Option(min=0, help="Most already-allocated cases that may move.")] = 0,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds the search may take.")] = 30.0,
     seed: Annotated[int, typer.Option(help="Search seed: same input and seed, same result.")] = 0,
-    workers: Annotated[int, typer.Option(min=1, help="Parallel search workers (1 is deterministic).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Processes solving independent pdus in parallel; the result "
+                                         "is the same whatever the number.")] = 1,
+    exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
 ) -> None:
     """Allocate every unallocated case; write allocations, unallocated cases, workloads and a summary."""
-    options = SolveOptions(max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers)
+    options = SolveOptions(max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers,
+                           exact_spread=exact_spread)
     try:
         loaded, _, outcome = run_interruptibly(lambda cancel: solve_folder(instance, options, cancel))
     except Interrupted as exc:

@@ -133,12 +133,22 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
         "max_transfers": result.options.max_transfers,
         "seed": result.options.seed,
         "time_limit": result.options.time_limit,
+        "spread": "exact" if result.options.exact_spread else "pairwise",
         "spread_proven": result.spread_complete,
+        "parts": result.parts,
         "over_threshold_before": {str(t): over(loads, "wmt_pct_before", t) for t in rules.thresholds_pct},
         "over_threshold_after": {str(t): over(loads, "wmt_pct_after", t) for t in rules.thresholds_pct},
-        "stages": [s.__dict__ for s in result.stages],
+        "stages": _stage_tally(result),
     }
     return Outcome(moves=made, unallocated=left, workloads=loads, summary=summary)
+
+
+def _stage_tally(result: Result) -> list[dict[str, Any]]:
+    """Each stage's statuses over the parts; timings are left to the logs so reruns give identical files."""
+    tally: dict[str, Counter] = {}
+    for stage in result.stages:
+        tally.setdefault(stage.name.split(": ")[-1], Counter())[stage.status] += 1
+    return [{"name": name, "statuses": dict(sorted(counts.items()))} for name, counts in tally.items()]
 
 
 def _capacity_reason(result: Result, crn: str) -> str:

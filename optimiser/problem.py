@@ -83,7 +83,46 @@ class AllocationProblem:
             low = max([low] + [self._volume_level(group) for group in {c.holders for c in self.classes}])
         extra = sum(c.points * c.count for c in self.classes)
         high = max(level(self.base_load[p] + extra, self.available[p]) for p in active)
+        low = max(low, self._transfer_level(low, max(low, high)))
         return low, max(low, high)
+
+    def _transfer_level(self, low: int, high: int) -> int:
+        """Lowest level the transfer budget can reach (see ``transfers_needed``)."""
+        if not any(c.holder is not None for c in self.classes):
+            return low
+        while low < high:
+            mid = (low + high) // 2
+            needed = self.transfers_needed(mid)
+            low, high = (mid + 1, high) if needed is None or needed > self.max_transfers else (low, mid)
+        return low
+
+    @cached_property
+    def _sheddable(self) -> dict[int, list[int]]:
+        """Each holder's movable held cases' points, largest first."""
+        held: dict[int, list[int]] = defaultdict(list)
+        for c in self.classes:
+            if c.holder is not None and self.available[c.holder] > 0:
+                held[c.holder].extend([c.points] * c.count)
+        return {p: sorted(points, reverse=True) for p, points in held.items()}
+
+    def transfers_needed(self, top: int) -> int | None:
+        """A lower bound on the transfers any allocation at or below level ``top`` makes (None: none can).
+
+        Everyone whose load before is above ``top`` must shed held cases; shedding the largest first
+        takes the fewest. New cases only add load, so they cannot lower the count.
+        """
+        start = self.load_before()
+        total = 0
+        for p, points in self._sheddable.items():
+            excess = start[p] - top * self.available[p] // SCALE
+            shed = 0
+            while excess > 0 and shed < len(points):
+                excess -= points[shed]
+                shed += 1
+            if excess > 0:
+                return None
+            total += shed
+        return total
 
     def _volume_level(self, group: tuple[int, ...]) -> int:
         """Lowest level at which ``group`` has room for every case that only ``group`` may hold.

@@ -1,19 +1,26 @@
 """The lexicographic solve: a function of (instance, rules, options) returning a self-explaining Result.
 
-Stages, each a CP-SAT solve whose optimum becomes a constraint of the next, each hinted with the
-previous solution (so it starts feasible):
+The problem is first split into independent parts (see ``decompose.py``), solved one by one or in
+parallel processes; each part goes through these stages, each starting from the previous one's solution:
 
-0. allocate as many cases as the caps allow (only when some case can go only to capped practitioners);
-1. minimise the maximum WMT level (tenths of a percentage point) over practitioners with capacity;
-2. minimise transfers at that maximum (only when the transfer budget lets held cases move);
-3. spread the rest (leximax): repeatedly minimise the highest level among the practitioners not yet
-   fixed, then how many sit at it; those at it are fixed at that level and the rest go round again.
+0. allocate as many cases as the caps allow (CP-SAT; only when some case can go only to capped
+   practitioners);
+1. lower the maximum WMT by pairwise re-splits of new cases (``rebalance.py``); when that reaches the
+   part's volume bound the maximum is proven optimal, otherwise CP-SAT minimises the maximum level
+   (tenths of a percentage point) from there;
+2. minimise transfers at that maximum (CP-SAT; only when the transfer budget lets held cases move);
+3. spread the rest: pairwise re-splits until no pair can lower its higher member, then, with
+   ``exact_spread``, CP-SAT leximax steps that minimise the highest band among the practitioners not yet
+   fixed and how many sit in it.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
+import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -21,10 +28,12 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from .domain import Instance
+from .decompose import Part, merge, split
 from .greedy import greedy
 from .interrupt import Cancellation
 from .model import AllocationModel, Bounds, Goal, Solution, top_band
 from .problem import AllocationProblem, compile_problem
+from .rebalance import lower_max, spread
 from .rules import Rules
 from .wmt import LEVELS_PER_PCT, exact_pct
 
@@ -42,7 +51,9 @@ class SolveOptions:
     time_limit: float = 30.0
     seed: int = 0
     workers: int = 1
-    """1 makes every solve deterministic; more workers search in parallel but may pick other ties."""
+    """Processes solving independent parts in parallel; the result is the same whatever the number."""
+    exact_spread: bool = False
+    """After the pairwise spread, prove the spread with CP-SAT leximax steps (slower; small instances)."""
     spread_resolution_pct: Decimal = Decimal(1)
     """Width of the bands the leximax stage fixes practitioners in (the maximum itself is at 0.1 pp)."""
 
@@ -70,7 +81,8 @@ class Result:
     stages: tuple[StageReport, ...]
     seconds: float
     spread_complete: bool
-    """True when every leximax step was proven optimal (each band minimised in turn, then its head count)."""
+    """True when exact leximax steps ran and each was proven optimal (each band minimised, then its head count)."""
+    parts: int = 1
     options: SolveOptions = field(default_factory=SolveOptions)
 
     def assignments(self) -> dict[str, int | None]:
@@ -128,7 +140,7 @@ class _Stages:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = self.remaining()
         solver.parameters.max_deterministic_time = max(share * self.options.time_limit, 0.05)
-        solver.parameters.num_workers = self.options.workers
+        solver.parameters.num_workers = 1
         solver.parameters.random_seed = self.options.seed
         solver.parameters.catch_sigint_signal = False
         started = time.monotonic()
@@ -149,6 +161,25 @@ class _Stages:
                              bound=bound)
 
 
+    def local(self, name: str, search: Callable[..., Solution], solution: Solution) -> Solution:
+        """Run a local search stage (deterministic; it stops early only at the deadline or on a signal)."""
+        started = time.monotonic()
+        found = search(self.problem, solution, lambda: self.cancellation.cancelled or self.remaining() <= 0)
+        self.cancellation.check()
+        self.reports.append(StageReport(name, "DONE", _max_level(self.problem, found), None,
+                                        round(time.monotonic() - started, 3)))
+        return found
+
+
+@dataclass(frozen=True)
+class _PartResult:
+    solution: Solution
+    level_bound: int
+    proven: bool
+    spread_complete: bool
+    stages: tuple[StageReport, ...]
+
+
 def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None,
           cancellation: Cancellation | None = None) -> Result:
     """Allocate the instance's unallocated cases (and transfers within budget) under the rules."""
@@ -157,8 +188,59 @@ def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None,
 
 
 def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None) -> Result:
-    """The staged lexicographic solve of a compiled problem; a cancellation raises Interrupted between stages."""
+    """Solve each independent part (in ``options.workers`` processes) and put the parts back together.
+
+    Each part gets the share of the time limit its size warrants, whatever the number of workers, so
+    the result does not depend on it. With a transfer budget the parts would compete for it, so the
+    problem is then solved whole.
+    """
     started = time.monotonic()
+    cancellation = cancellation or Cancellation()
+    parts = split(problem) if problem.max_transfers == 0 else []
+    if len(parts) <= 1:
+        parts = [Part(problem=problem, staff=tuple(range(problem.n)), classes=tuple(range(len(problem.classes))))]
+    total = sum(p.size for p in parts) or 1
+    jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total)) for part in parts]
+    done = _run_parts(jobs, options.workers, cancellation)
+    named = len(parts) > 1
+    return Result(
+        status=OPTIMAL if all(d.proven for d in done) else FEASIBLE,
+        problem=problem,
+        solution=merge(problem, parts, [d.solution for d in done]),
+        lower_bound_pct=_bound_pct(problem, max((d.level_bound for d in done), default=0)),
+        stages=tuple(replace(s, name=f"part {i + 1}: {s.name}") if named else s
+                     for i, d in enumerate(done) for s in d.stages),
+        seconds=time.monotonic() - started,
+        spread_complete=all(d.spread_complete for d in done),
+        options=options,
+        parts=len(parts),
+    )
+
+
+def _run_parts(jobs: list[tuple[AllocationProblem, SolveOptions]], workers: int,
+               cancellation: Cancellation) -> list[_PartResult]:
+    """Solve the parts here, or in a pool of worker processes that a signal terminates at once."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [_solve_part(problem, opts, cancellation) for problem, opts in jobs]
+    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_ignore_sigint)
+    try:
+        pending = pool.starmap_async(_solve_part, jobs, chunksize=1)
+        while not pending.ready():
+            pending.wait(0.1)
+            cancellation.check()
+        return pending.get()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _ignore_sigint() -> None:
+    """Worker processes leave Ctrl-C to the parent, which terminates them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _solve_part(problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None) -> _PartResult:
+    """The staged lexicographic solve of one part; a cancellation raises Interrupted between stages."""
     stages = _Stages(problem, options, cancellation or Cancellation())
     solution = greedy(problem)
     proven = True
@@ -167,26 +249,23 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
         stage = stages.run("allocate", Goal.UNALLOCATED, Bounds(), solution, 0.15)
         proven, solution = proven and stage.optimal, stage.solution
         bounds = Bounds(max_unallocated=sum(solution.unallocated))
-    stage = stages.run("max_wmt", Goal.MAX_LEVEL, bounds, solution, 0.3)
-    proven, solution = proven and stage.optimal, stage.solution
-    top = _max_level(problem, solution)
-    level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
+    solution = stages.local("rebalance", lower_max, solution)
+    top = level_bound = _max_level(problem, solution)
+    if top > problem.level_range[0]:
+        stage = stages.run("max_wmt", Goal.MAX_LEVEL, bounds, solution, 0.3)
+        proven, solution = proven and stage.optimal, stage.solution
+        top = _max_level(problem, solution)
+        level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
     bounds = replace(bounds, max_level=top)
-    if any(c.holder is not None for c in problem.classes):
+    if solution.transfers(problem) > (problem.transfers_needed(top) or 0):
         stage = stages.run("transfers", Goal.TRANSFERS, bounds, solution, 0.15)
         proven, solution = proven and stage.optimal, stage.solution
         bounds = replace(bounds, max_transfers=solution.transfers(problem))
-    solution, complete = _spread(stages, bounds, solution)
-    return Result(
-        status=OPTIMAL if proven else FEASIBLE,
-        problem=problem,
-        solution=solution,
-        lower_bound_pct=_bound_pct(problem, level_bound),
-        stages=tuple(stages.reports),
-        seconds=time.monotonic() - started,
-        spread_complete=complete,
-        options=options,
-    )
+    solution = stages.local("spread", spread, solution)
+    complete = False
+    if options.exact_spread:
+        solution, complete = _spread(stages, bounds, solution)
+    return _PartResult(solution, level_bound, proven, complete, tuple(stages.reports))
 
 
 def _max_level(problem: AllocationProblem, solution: Solution) -> int:

@@ -9,8 +9,11 @@ import sys
 import threading
 import time
 
+from pathlib import Path
+
 import pytest
 
+from optimiser.generate import generate, write_instance
 from optimiser.interrupt import Interrupted, run_interruptibly
 
 from .conftest import ROOT
@@ -47,18 +50,57 @@ def test_errors_and_results_pass_through():
         run_interruptibly(lambda cancellation: 1 / 0)
 
 
-def test_killed_solve_leaves_the_output_folder_untouched(tmp_path):
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for init to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def two_pdus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("two-pdus")
+    write_instance(folder, generate(120, 1300, seed=3, pdus=2))
+    return folder
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "two-workers"])
+def test_killed_solve_leaves_the_output_folder_untouched(tmp_path, two_pdus, parallel):
     out = tmp_path / "out"
     out.mkdir()
     (out / "allocations.csv").write_text("previous run\n")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
+    instance = two_pdus if parallel else ROOT / "instances" / "london-pdu"
+    extra = ["--workers", "2"] if parallel else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "optimiser", "solve", str(ROOT / "instances" / "london-pdu"), "--out", str(out),
-         "--time-limit", "120"],
+        [sys.executable, "-m", "optimiser", "solve", str(instance), "--out", str(out), "--time-limit", "120",
+         "--exact-spread", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     time.sleep(3)
+    workers = _children(proc.pid)
+    assert proc.poll() is None, "the solve finished before it could be interrupted"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode in (143, -signal.SIGTERM), err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    if parallel:
+        assert workers, "expected worker processes"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.1)
+        assert not {pid for pid in workers if _alive(pid)}, "worker processes outlived the solve"

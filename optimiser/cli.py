@@ -1,30 +1,39 @@
 """The command line: one command per user task.
 
 Exit status: 0 everything allocated; 1 some cases left unallocated; 2 invalid input (nothing written);
-3 the result failed its own verification (a bug; nothing written); 128 + signal when interrupted by
-SIGINT (130) or SIGTERM (143), nothing written.
+3 the result failed its own verification (a bug; nothing written); 4 the results were written but the run
+history could not be recorded (or opened); 128 + signal when interrupted by SIGINT (130) or SIGTERM (143),
+nothing written.
 """
 
 from __future__ import annotations
 
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from .alerts import excessive, window
 
 from .check import check_result
 from .errors import InputError, VerificationError
 from .generate import generate as generate_instance
 from .generate import write_instance
-from .interrupt import Interrupted, run_interruptibly
-from .pipeline import solve_folder
-from .reader import read_instance
-from .report import solve_summary, validate_summary
+from .history import DB_ENV, DEFAULT_DB, History, RunRecord, database_url, instance_hash, new_run_id, run_record
+from .interrupt import Cancellation, Interrupted, run_interruptibly
+from .pipeline import solve_loaded
+from .reader import INSTANCE_FILES, read_instance
+from .report import alerts_table, history_table, run_details, solve_summary, validate_summary
+from .runlog import RunLog
 from .rules import RULES_FILE, dump_toml, load_rules
 from .solve import SolveOptions
-from .writer import write_outcome
+from .writer import OUTPUT_FILES, write_outcome
 
-EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY = 1, 2, 3
+EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
 
 app = typer.Typer(
     help="Caseload allocation optimiser for probation services: allocate cases to practitioners so that "
@@ -42,6 +51,11 @@ def _fail_input(exc: InputError) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help=f"Run history: a SQLite file path or a database URL (postgresql+psycopg://...). "
+    f"Default: ${DB_ENV}, else {DEFAULT_DB}.", show_default=False)]
+
+
 @app.command()
 def solve(
     instance: InstanceArg,
@@ -52,18 +66,30 @@ def solve(
     workers: Annotated[int, typer.Option(min=1, help="Processes solving independent pdus in parallel; the result "
                                          "is the same whatever the number.")] = 1,
     exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
+    db: DbOption = None,
+    history: Annotated[bool, typer.Option(help="Record the run in the history database.")] = True,
+    log_json: Annotated[bool, typer.Option(help="Write structured JSON log lines to stderr (no names).")] = False,
 ) -> None:
     """Allocate every unallocated case; write allocations, unallocated cases, workloads and a summary."""
     options = SolveOptions(max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers,
                            exact_spread=exact_spread)
+    started_at, run_id = datetime.now(timezone.utc), new_run_id()
+    log = RunLog(run_id, log_json)
+    hashed = instance_hash(instance, INSTANCE_FILES) if instance.is_dir() else ""
+    parameters = {"max_transfers": max_transfers, "time_limit": time_limit, "seed": seed, "workers": workers,
+                  "exact_spread": exact_spread}
+    log.event("run_started", instance_hash=hashed, **parameters)
     try:
-        loaded, _, outcome = run_interruptibly(lambda cancel: solve_folder(instance, options, cancel))
+        loaded, result, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, options, cancel, log))
     except Interrupted as exc:
+        log.event("interrupted", signal=exc.signum, exit_status=exc.exit_status)
         typer.echo(f"{exc}: stopped before writing anything; {out} is as it was.", err=True)
         raise typer.Exit(exc.exit_status) from None
     except InputError as exc:
+        log.event("invalid_input", file=exc.file, row=exc.row, column=exc.column, exit_status=EXIT_INPUT)
         raise _fail_input(exc) from None
     except VerificationError as exc:
+        log.event("verification_failed", violations=len(exc.violations), exit_status=EXIT_VERIFY)
         typer.echo("error: the solver's result broke a hard rule, so nothing was written. This is a bug: "
                    "please report it with the instance. Violations:", err=True)
         for violation in exc.violations[:20]:
@@ -72,10 +98,99 @@ def solve(
     for warning in loaded.warnings:
         typer.echo(f"warning: {warning}", err=True)
     write_outcome(out, outcome)
+    log.event("written", files=len(OUTPUT_FILES))
     typer.echo(solve_summary(str(instance), outcome, loaded.rules))
     typer.echo(f"  Results written to {out}")
-    if outcome.unallocated:
-        raise typer.Exit(EXIT_UNALLOCATED)
+    if history:
+        _record(db, run_record(run_id, started_at, instance, hashed, parameters, outcome), log)
+    status = EXIT_UNALLOCATED if outcome.unallocated else 0
+    log.event("finished", exit_status=status)
+    raise typer.Exit(status)
+
+
+def _solve_logged(instance: Path, options: SolveOptions, cancel: Cancellation, log: RunLog):
+    """Read, solve and verify, logging each step's counts and timings."""
+    started = time.monotonic()
+    loaded = read_instance(instance)
+    cases = loaded.instance.cases
+    log.event("read", seconds=round(time.monotonic() - started, 3), practitioners=len(loaded.instance.practitioners),
+              cases=len(cases), unallocated=sum(1 for c in cases if not c.allocated), warnings=len(loaded.warnings))
+    result, outcome = solve_loaded(loaded, options, cancel)
+    for stage in result.stages:
+        log.event("stage", stage=stage.name, status=stage.status, objective=stage.objective, bound=stage.bound,
+                  seconds=stage.seconds)
+    s = outcome.summary
+    log.event("solved", status=s["status"], parts=s["parts"], seconds=s["solve_seconds"],
+              max_wmt_pct_before=s["max_wmt_pct_before"], max_wmt_pct=s["max_wmt_pct"],
+              lower_bound_pct=s["lower_bound_pct"], allocated=s["allocated"], transfers=s["transfers"],
+              unallocated=s["unallocated"])
+    return loaded, result, outcome
+
+
+def _record(db: str | None, record: RunRecord, log: RunLog) -> None:
+    """Store the run; a history that cannot be written is an error of its own (the results are already out)."""
+    url = database_url(db)
+    try:
+        History(url).record(record)
+    except SQLAlchemyError as exc:
+        log.event("history_failed", exit_status=EXIT_HISTORY)
+        typer.echo(f"error: results written, but the run could not be recorded in the history ({_safe(url)}): "
+                   f"{type(exc).__name__}: {exc.orig if getattr(exc, 'orig', None) else exc}", err=True)
+        raise typer.Exit(EXIT_HISTORY) from None
+    log.event("recorded", database=_safe(url))
+    typer.echo(f"  Recorded as run {record.run_id[:8]} in {_safe(url)}")
+
+
+def _safe(url: str) -> str:
+    """A database URL without its password, fit for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("history")
+def history_command(
+    run_id: Annotated[str | None, typer.Argument(help="A run id (or its first characters) to show in full.")] = None,
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many recent runs to list.")] = 20,
+) -> None:
+    """List recent solves, newest first, or show one run: its summary and every practitioner's WMT."""
+    store = _open_history(db)
+    if run_id is None:
+        typer.echo(history_table(store.runs(limit)))
+        return
+    found = store.run(run_id)
+    if found is None:
+        typer.echo(f"error: no single run matches '{run_id}'", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    typer.echo(run_details(*found))
+
+
+@app.command()
+def alerts(
+    weeks: Annotated[int, typer.Option(min=1, help="Consecutive weeks to look back over.")] = 4,
+    threshold: Annotated[float, typer.Option(help="WMT % a practitioner must be over in each of those weeks.")] = 110.0,
+    as_of: Annotated[datetime | None, typer.Option(help="Last day to count (default: the latest recorded run).",
+                                                   show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Practitioners over the threshold in every one of the last N weekly runs (excessive workload), with their trend."""
+    store = _open_history(db)
+    moment = as_of.replace(tzinfo=timezone.utc) + timedelta(days=1) - timedelta(microseconds=1) if as_of else \
+        store.latest_run_time()
+    if moment is None:
+        typer.echo("No runs recorded yet.")
+        return
+    since, until = window(moment, weeks)
+    found = excessive(store.workload_series(since, until), moment, weeks, threshold)
+    typer.echo(alerts_table(found, since, weeks, threshold))
+
+
+def _open_history(db: str | None) -> History:
+    url = database_url(db)
+    try:
+        return History(url)
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: cannot open the run history {_safe(url)}: {exc}", err=True)
+        raise typer.Exit(EXIT_HISTORY) from None
 
 
 @app.command()

@@ -1,31 +1,38 @@
 """The greedy allocation a lead makes by hand: biggest case first, to whoever ends lowest.
 
 Used as the solver's first hint, as its fallback when a time limit leaves no model solution, and as the
-baseline in the benchmarks. It never transfers.
+baseline in the benchmarks. On its own it never transfers; given a transfer plan it places the freed cases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 
 from .model import Solution
 from .problem import AllocationProblem
 
 
-def greedy(problem: AllocationProblem) -> Solution:
-    """Place each unallocated case, largest first, on the eligible practitioner with the lowest WMT after it."""
+def greedy(problem: AllocationProblem, freed: Mapping[int, int] | None = None) -> Solution:
+    """Place each unallocated case, largest first, on the eligible practitioner with the lowest WMT after it.
+
+    ``freed`` (held class -> count) lifts that many held cases off their holder to be placed the same
+    way (back on the holder too, which is then no transfer): how a transfer plan is filled in.
+    """
+    freed = freed or {}
     load = list(problem.base_load)
     counts: list[dict[int, int]] = [{} for _ in problem.classes]
     for k, cls in enumerate(problem.classes):
-        if cls.holder is not None:
-            counts[k][cls.holder] = cls.count
-            load[cls.holder] += cls.points * cls.count
+        if cls.holder is not None and cls.count > freed.get(k, 0):
+            counts[k][cls.holder] = cls.count - freed.get(k, 0)
+            load[cls.holder] += cls.points * counts[k][cls.holder]
     unallocated = [0] * len(problem.classes)
-    order = sorted((k for k, c in enumerate(problem.classes) if c.holder is None), key=lambda k: -problem.classes[k].points)
+    placing = {k: (c.count if c.holder is None else freed.get(k, 0)) for k, c in enumerate(problem.classes)}
+    order = sorted((k for k, n in placing.items() if n), key=lambda k: -problem.classes[k].points)
     for k in order:
         cls = problem.classes[k]
-        for _ in range(cls.count):
-            best = _lowest_after(problem, load, cls.targets, cls.points)
+        for _ in range(placing[k]):
+            best = _lowest_after(problem, load, cls.holders, cls.points)
             if best is None:
                 unallocated[k] += 1
                 continue

@@ -56,6 +56,9 @@ class Solution:
         """Level of every practitioner with capacity."""
         return {p: level(load, a) for p, (load, a) in enumerate(zip(self.loads(problem), problem.available)) if a > 0}
 
+    def max_level(self, problem: AllocationProblem) -> int:
+        return max(self.levels(problem).values(), default=0)
+
     def transfers(self, problem: AllocationProblem) -> int:
         return sum(n for cls, taken in zip(problem.classes, self.counts) if cls.holder is not None
                    for p, n in taken.items() if p != cls.holder)

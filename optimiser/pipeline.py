@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .errors import VerificationError
 from .interrupt import Cancellation
 from .outcome import Outcome, build_outcome, holders_after
-from .reader import LoadedInstance, read_instance
+from .reader import LoadedInstance
 from .solve import Result, SolveOptions, solve
 from .verify import verify
 
@@ -20,10 +18,3 @@ def solve_loaded(loaded: LoadedInstance, options: SolveOptions,
     if violations:
         raise VerificationError(violations)
     return result, build_outcome(loaded.instance, loaded.rules, result)
-
-
-def solve_folder(folder: Path, options: SolveOptions,
-                 cancellation: Cancellation | None = None) -> tuple[LoadedInstance, Result, Outcome]:
-    loaded = read_instance(folder)
-    result, outcome = solve_loaded(loaded, options, cancellation)
-    return loaded, result, outcome

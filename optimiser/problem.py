@@ -105,6 +105,21 @@ class AllocationProblem:
                 held[c.holder].extend([c.points] * c.count)
         return {p: sorted(points, reverse=True) for p, points in held.items()}
 
+    def shed_plan(self, top: int) -> dict[int, int] | None:
+        """The fewest held cases to lift off each holder so none starts above level ``top``, largest first,
+        as class -> count (None: beyond the budget or impossible). The plan ``transfers_needed`` counts."""
+        start = self.load_before()
+        plan: dict[int, int] = {}
+        for p in self._sheddable:
+            excess = start[p] - top * self.available[p] // SCALE
+            for k in sorted((k for k, c in enumerate(self.classes) if c.holder == p), key=lambda k: -self.classes[k].points):
+                while excess > 0 and plan.get(k, 0) < self.classes[k].count:
+                    plan[k] = plan.get(k, 0) + 1
+                    excess -= self.classes[k].points
+            if excess > 0:
+                return None
+        return plan if sum(plan.values()) <= self.max_transfers else None
+
     def transfers_needed(self, top: int) -> int | None:
         """A lower bound on the transfers any allocation at or below level ``top`` makes (None: none can).
 

@@ -21,6 +21,7 @@ from .wmt import contracted_hours, practitioner_capacity
 
 PRACTITIONERS_FILE = "practitioners.csv"
 CASES_FILE = "cases.csv"
+INSTANCE_FILES = (PRACTITIONERS_FILE, CASES_FILE, RULES_FILE)
 HEADER_ROW = 1
 
 

@@ -14,6 +14,7 @@ import heapq
 from collections.abc import Callable
 from fractions import Fraction
 
+from .greedy import greedy
 from .model import Solution
 from .problem import AllocationProblem
 
@@ -303,12 +304,45 @@ def _lowest_at_least(sums: int, limit: int) -> int | None:
 
 
 def lower_max(problem: AllocationProblem, solution: Solution, stop: Callable[[], bool]) -> Solution:
-    """``solution`` with its maximum lowered by pairwise re-splits, then by transfers within the budget,
-    then with every transfer that the maximum does not need sent back."""
+    """``solution`` with its maximum lowered by pairwise re-splits and, within the budget, transfers."""
+    best = _lowered(problem, solution, stop)
+    return _planned(problem, best, stop) if problem.max_transfers else best
+
+
+def _lowered(problem: AllocationProblem, solution: Solution, stop: Callable[[], bool]) -> Solution:
+    """Re-split, shed from the top while the budget lasts, then send back the transfers the maximum does not need."""
     search = Rebalancer(problem, solution)
     search.lower_with_transfers(problem.max_transfers, stop)
     search.return_transfers()
     return search.solution()
+
+
+def _planned(problem: AllocationProblem, best: Solution, stop: Callable[[], bool]) -> Solution:
+    """Try the transfer bound's own plans, from its level up: lift the largest held cases off everyone above
+    the level, place them and the new cases greedily, re-split; keep the lowest level reached."""
+    def attempt(top: int) -> Solution | None:
+        plan = problem.shed_plan(top)
+        if plan is None:
+            return None
+        found = _lowered(problem, greedy(problem, plan), stop)
+        return found if found.max_level(problem) <= top else None
+
+    failed, reached = problem.level_range[0] - 1, best.max_level(problem)
+    step = 1
+    while failed + step < reached and not stop():
+        found = attempt(failed + step)
+        if found is not None:
+            best, reached = found, found.max_level(problem)
+            break
+        failed, step = failed + step, step * 2
+    while failed + 1 < reached and not stop():
+        middle = (failed + reached) // 2
+        found = attempt(middle)
+        if found is None:
+            failed = middle
+        else:
+            best, reached = found, found.max_level(problem)
+    return best
 
 
 def spread(problem: AllocationProblem, solution: Solution, stop: Callable[[], bool]) -> Solution:

@@ -64,3 +64,44 @@ def _who(w: Workload) -> str:
 
 def _ratio(points: int, capacity: int) -> str:
     return "n/a" if capacity <= 0 else f"{100 * points / capacity:.1f}%"
+
+
+def history_table(runs: list[dict]) -> str:
+    """Recent runs, one line each."""
+    if not runs:
+        return "No runs recorded yet."
+    lines = [f"{'run':8}  {'when (UTC)':16}  {'status':8}  {'max WMT %':>15}  {'alloc':>5}  {'moved':>5}  {'left':>4}  instance"]
+    for r in runs:
+        lines.append(f"{r['run_id'][:8]:8}  {r['started_at']:%Y-%m-%d %H:%M}  {r['status']:8}  "
+                     f"{r['max_wmt_pct_before']:>6.1f} -> {r['max_wmt_pct']:>5.1f}  {r['allocated']:>5}  "
+                     f"{r['transfers']:>5}  {r['unallocated']:>4}  {r['instance']}")
+    return "\n".join(lines)
+
+
+def run_details(run: dict, loads: list[dict], moves: list[dict]) -> str:
+    """One run in full: parameters, summary and each practitioner's WMT before and after, highest first."""
+    lines = [f"Run {run['run_id']} at {run['started_at']:%Y-%m-%d %H:%M:%S} UTC on {run['instance']}",
+             f"  Instance hash {run['instance_hash'][:16]}; parameters: "
+             + ", ".join(f"{k}={v}" for k, v in sorted(run["parameters"].items())),
+             f"  {run['status']}: max WMT {run['max_wmt_pct_before']:.1f}% -> {run['max_wmt_pct']:.1f}% "
+             f"(bound {run['lower_bound_pct']:.1f}%); {run['allocated']} allocated, {run['transfers']} transfers, "
+             f"{run['unallocated']} left unallocated; {len(moves)} moves recorded",
+             f"  {'staff_code':12} {'grade':5} {'WMT before':>10} {'WMT after':>10} {'cases':>11}"]
+    for w in sorted(loads, key=lambda w: (-(w["wmt_pct_after"] or -1), w["staff_code"])):
+        before = "-" if w["wmt_pct_before"] is None else f"{w['wmt_pct_before']:.1f}%"
+        after = "-" if w["wmt_pct_after"] is None else f"{w['wmt_pct_after']:.1f}%"
+        lines.append(f"  {w['staff_code']:12} {w['grade']:5} {before:>10} {after:>10} "
+                     f"{w['cases_before']:>4} -> {w['cases_after']:<4}")
+    return "\n".join(lines)
+
+
+def alerts_table(alerts: list, since, weeks: int, threshold: float) -> str:
+    """Who has been over the threshold every week, with each week's figure and the trend."""
+    head = f"Over {threshold:g}% WMT in each of the {weeks} weeks from {since:%Y-%m-%d} (excessive workload):"
+    if not alerts:
+        return head + " nobody."
+    lines = [head + f" {len(alerts)} practitioner(s)"]
+    for a in alerts:
+        weekly = " -> ".join(f"{v:.1f}" for v in a.weekly_pct)
+        lines.append(f"  {a.staff_code:12} {a.grade:5} {weekly}   {a.trend} ({a.change:+.1f} pp)")
+    return "\n".join(lines)

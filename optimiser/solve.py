@@ -166,7 +166,7 @@ class _Stages:
         started = time.monotonic()
         found = search(self.problem, solution, lambda: self.cancellation.cancelled or self.remaining() <= 0)
         self.cancellation.check()
-        self.reports.append(StageReport(name, "DONE", _max_level(self.problem, found), None,
+        self.reports.append(StageReport(name, "DONE", found.max_level(self.problem), None,
                                         round(time.monotonic() - started, 3)))
         return found
 
@@ -250,11 +250,11 @@ def _solve_part(problem: AllocationProblem, options: SolveOptions, cancellation:
         proven, solution = proven and stage.optimal, stage.solution
         bounds = Bounds(max_unallocated=sum(solution.unallocated))
     solution = stages.local("rebalance", lower_max, solution)
-    top = level_bound = _max_level(problem, solution)
+    top = level_bound = solution.max_level(problem)
     if top > problem.level_range[0]:
         stage = stages.run("max_wmt", Goal.MAX_LEVEL, bounds, solution, 0.3)
         proven, solution = proven and stage.optimal, stage.solution
-        top = _max_level(problem, solution)
+        top = solution.max_level(problem)
         level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
     bounds = replace(bounds, max_level=top)
     if solution.transfers(problem) > (problem.transfers_needed(top) or 0):
@@ -266,10 +266,6 @@ def _solve_part(problem: AllocationProblem, options: SolveOptions, cancellation:
     if options.exact_spread:
         solution, complete = _spread(stages, bounds, solution)
     return _PartResult(solution, level_bound, proven, complete, tuple(stages.reports))
-
-
-def _max_level(problem: AllocationProblem, solution: Solution) -> int:
-    return max(solution.levels(problem).values(), default=0)
 
 
 def _bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:

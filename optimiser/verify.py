@@ -48,18 +48,23 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
 
 def _cap_violations(instance: Instance, rules: Rules, after: dict[str, str], received: set[str],
                     capacity: dict[str, int]) -> list[str]:
-    """A practitioner who received new work must end at or below their cap."""
+    """A practitioner who received new work must have started, and must end, at or below their cap."""
     load = {p.staff_code: p.other_points for p in instance.practitioners}
+    start = dict(load)
     for case in instance.cases:
         holder = after.get(case.crn, case.staff_code)
         if holder in load:
             load[holder] += rules.case_points(case)
+        if case.staff_code in start:
+            start[case.staff_code] += rules.case_points(case)
     problems = []
     for p in instance.practitioners:
         cap = cap_pct(p, rules)
         if cap is None or p.staff_code not in received:
             continue
-        if load[p.staff_code] > cap_points(cap, capacity[p.staff_code]):
+        if start[p.staff_code] > cap_points(cap, capacity[p.staff_code]):
+            problems.append(f"{p.staff_code} was already above their {cap}% cap and still received new work")
+        elif load[p.staff_code] > cap_points(cap, capacity[p.staff_code]):
             problems.append(
                 f"{p.staff_code} received new work and ends at {load[p.staff_code]} points, above their "
                 f"{cap}% cap of {cap_points(cap, capacity[p.staff_code])} points"

@@ -15,6 +15,7 @@ ALLOCATIONS_FILE = "allocations.csv"
 UNALLOCATED_FILE = "unallocated.csv"
 WORKLOAD_FILE = "workload.csv"
 SUMMARY_FILE = "summary.json"
+OUTPUT_FILES = (ALLOCATIONS_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, SUMMARY_FILE)
 
 ALLOCATION_COLUMNS = ["crn", "from_staff_code", "to_staff_code", "action", "points"]
 UNALLOCATED_COLUMNS = ["crn", "reason"]

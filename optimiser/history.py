@@ -1,0 +1,203 @@
+"""Run history: every solve recorded in a database (SQLite by default, PostgreSQL by URL), same schema.
+
+The schema is defined here and created or upgraded by Alembic migrations (``migrations/``) whenever a
+history is opened, so an old database file or server is brought up to date before it is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, create_engine,
+                        select)
+from sqlalchemy.engine import Engine
+
+from .outcome import Outcome
+
+DB_ENV = "OPTIMISER_DB"
+DEFAULT_DB = Path.home() / ".local" / "share" / "optimiser" / "history.sqlite"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+metadata = MetaData()
+
+runs = Table(
+    "runs", metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("instance", String(1024), nullable=False),
+    Column("instance_hash", String(64), nullable=False, index=True),
+    Column("parameters", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("max_wmt_pct_before", Float),
+    Column("max_wmt_pct", Float),
+    Column("lower_bound_pct", Float),
+    Column("transfers", Integer, nullable=False),
+    Column("allocated", Integer, nullable=False),
+    Column("unallocated", Integer, nullable=False),
+    Column("solve_seconds", Float, nullable=False),
+    Column("summary", JSON, nullable=False),
+)
+
+workloads = Table(
+    "workloads", metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_code", String(64), primary_key=True, index=True),
+    Column("grade", String(8), nullable=False),
+    Column("available_points", Integer, nullable=False),
+    Column("points_before", Integer, nullable=False),
+    Column("points_after", Integer, nullable=False),
+    Column("wmt_pct_before", Float),
+    Column("wmt_pct_after", Float),
+    Column("cases_before", Integer, nullable=False),
+    Column("cases_after", Integer, nullable=False),
+)
+
+allocations = Table(
+    "allocations", metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("crn", String(64), primary_key=True),
+    Column("from_staff_code", String(64), nullable=False),
+    Column("to_staff_code", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("points", Integer, nullable=False),
+)
+
+
+def database_url(db: str | None) -> str:
+    """``--db`` as given (a URL, or a path to a SQLite file), else $OPTIMISER_DB, else the default file."""
+    db = db or os.environ.get(DB_ENV) or str(DEFAULT_DB)
+    if "://" in db:
+        return db
+    path = Path(db).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def instance_hash(folder: Path, names: Iterable[str]) -> str:
+    """SHA-256 over the instance's files (name and bytes), so reruns of the same data can be told apart."""
+    digest = hashlib.sha256()
+    for name in sorted(names):
+        path = folder / name
+        if path.exists():
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What one solve leaves in the history."""
+
+    run_id: str
+    started_at: datetime
+    instance: str
+    instance_hash: str
+    parameters: dict[str, Any]
+    summary: dict[str, Any]
+    workloads: list[dict[str, Any]]
+    allocations: list[dict[str, Any]]
+
+
+class History:
+    """An open, migrated history database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        migrate(self.engine)
+
+    def record(self, run: RunRecord) -> None:
+        """Store a run and its rows in one transaction: all of it or none."""
+        s = run.summary
+        with self.engine.begin() as conn:
+            conn.execute(runs.insert().values(
+                run_id=run.run_id, started_at=run.started_at, instance=run.instance, instance_hash=run.instance_hash,
+                parameters=run.parameters, status=s["status"], max_wmt_pct_before=s["max_wmt_pct_before"],
+                max_wmt_pct=s["max_wmt_pct"], lower_bound_pct=s["lower_bound_pct"], transfers=s["transfers"],
+                allocated=s["allocated"], unallocated=s["unallocated"], solve_seconds=s["solve_seconds"], summary=s,
+            ))
+            if run.workloads:
+                conn.execute(workloads.insert(), [dict(w, run_id=run.run_id) for w in run.workloads])
+            if run.allocations:
+                conn.execute(allocations.insert(), [dict(a, run_id=run.run_id) for a in run.allocations])
+
+    def runs(self, limit: int) -> list[dict[str, Any]]:
+        """The latest runs, newest first."""
+        query = select(runs).order_by(runs.c.started_at.desc(), runs.c.run_id).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def run(self, run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]] | None:
+        """One run (a unique prefix of its id will do), its workloads and its allocations."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(runs).where(runs.c.run_id.startswith(run_id, autoescape=True)).limit(2)).all()
+            if len(found) != 1:
+                return None
+            run = dict(found[0]._mapping)
+            loads = conn.execute(select(workloads).where(workloads.c.run_id == run["run_id"])
+                                 .order_by(workloads.c.staff_code)).all()
+            moves = conn.execute(select(allocations).where(allocations.c.run_id == run["run_id"])
+                                 .order_by(allocations.c.crn)).all()
+        return run, [dict(r._mapping) for r in loads], [dict(r._mapping) for r in moves]
+
+    def workload_series(self, since: datetime, until: datetime) -> list[tuple[str, str, datetime, float | None]]:
+        """(staff_code, grade, run time, WMT % after) for every run in [since, until], oldest first."""
+        query = (select(workloads.c.staff_code, workloads.c.grade, runs.c.started_at, workloads.c.wmt_pct_after)
+                 .join(runs, runs.c.run_id == workloads.c.run_id)
+                 .where(runs.c.started_at >= since, runs.c.started_at <= until)
+                 .order_by(runs.c.started_at, runs.c.run_id))
+        with self.engine.connect() as conn:
+            return [(r[0], r[1], _utc(r[2]), r[3]) for r in conn.execute(query)]
+
+    def latest_run_time(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(runs.c.started_at).order_by(runs.c.started_at.desc()).limit(1)).scalar()
+        return None if value is None else _utc(value)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they were stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database's schema to the latest migration."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def run_record(run_id: str, started_at: datetime, instance: Path, hashed: str, parameters: dict[str, Any],
+               outcome: Outcome) -> RunRecord:
+    """The history's copy of a solve's outcome."""
+    return RunRecord(
+        run_id=run_id, started_at=started_at, instance=str(instance), instance_hash=hashed, parameters=parameters,
+        summary=outcome.summary,
+        workloads=[{
+            "staff_code": w.staff_code, "grade": w.grade, "available_points": w.available_points,
+            "points_before": w.points_before, "points_after": w.points_after,
+            "wmt_pct_before": _float(w.wmt_pct_before), "wmt_pct_after": _float(w.wmt_pct_after),
+            "cases_before": w.cases_before, "cases_after": w.cases_after,
+        } for w in outcome.workloads],
+        allocations=[{"crn": m.crn, "from_staff_code": m.from_staff_code, "to_staff_code": m.to_staff_code,
+                      "action": m.action, "points": m.points} for m in outcome.moves],
+    )
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

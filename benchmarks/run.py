@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import platform
 import resource
+from concurrent.futures import ProcessPoolExecutor
 import sys
 import time
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ def run_product(folder: str, budget: int) -> dict:
     wall = time.monotonic() - started
     return {"max_pct": float(_max_pct(result.problem, result.solution)), "bound_pct": float(result.lower_bound_pct),
             "transfers": outcome.summary["transfers"], "seconds": wall, "solve_seconds": result.seconds,
-            "status": result.status, "parts": result.parts, "unallocated": outcome.summary["unallocated"],
+            "status": result.status, "parts": result.parts, "parts_proven": result.parts_proven, "unallocated": outcome.summary["unallocated"],
             "peak_mb": _peak_mb()}
 
 
@@ -123,9 +124,9 @@ def _level_of(pct: float) -> int:
 
 
 def in_child(fn, *args) -> dict:
-    """Run one method in a fresh process so its memory and time are its own."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(fn, args)
+    """Run one method in a fresh process (which may start its own workers) so its memory and time are its own."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def bench(family: Family) -> list[dict]:
@@ -142,6 +143,12 @@ def bench(family: Family) -> list[dict]:
             print(f"  {peer}: {json.dumps(row[peer])}", flush=True)
         rows.append(row)
     return rows
+
+
+def _held_cases(folder: Path) -> int:
+    import pandas as pd
+
+    return int((pd.read_csv(folder / "cases.csv", usecols=["staff_code"], dtype=str)["staff_code"].notna()).sum())
 
 
 def _fmt(value, spec: str = ".2f") -> str:
@@ -167,8 +174,10 @@ def render(rows: list[dict], families: list[Family]) -> str:
         "",
     ]
     for f in families:
-        lines.append(f"- `{f.name}`: {f.practitioners} practitioners in {f.pdus} pdu(s), {f.unallocated} unallocated cases, "
-                     f"transfer budgets {', '.join(map(str, f.budgets))}.")
+        held = _held_cases(instance_folder(f))
+        lines.append(f"- `{f.name}`: {f.practitioners:,} practitioners in {f.pdus} pdu(s), {held:,} allocated and "
+                     f"{f.unallocated:,} unallocated cases ({held + f.unallocated:,} in all), transfer budgets "
+                     f"{', '.join(map(str, f.budgets))}{'' if f.peers else '; peers not run (model too large for them)'}.")
     lines += [
         "",
         "Max WMT is the exact maximum over practitioners (%); gap is to the best proven lower bound of the row "
@@ -191,7 +200,7 @@ def render(rows: list[dict], families: list[Family]) -> str:
                 if r["reached"] is not None:
                     quality += f" ({r['reached'] / row['product']['seconds']:.0f}x)"
             elif method == "product":
-                quality = f"{r['seconds']:.2f} s ({r['status']}, {r['parts']} part(s))"
+                quality = f"{r['seconds']:.2f} s ({r['status']}; {r['parts_proven']} of {r['parts']} part(s) proven)"
             lines.append(f"| {row['family']} | {row['budget']} | {method} | {_fmt(r.get('max_pct'), '.3f')} | {_fmt(gap)} | "
                          f"{_fmt(r.get('bound_pct'), '.3f')} | {_fmt(r.get('transfers'), 'd')} | {r['seconds']:.2f} | {quality} | "
                          f"{r['peak_mb']:.0f} |")

@@ -136,6 +136,7 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
         "spread": "exact" if result.options.exact_spread else "pairwise",
         "spread_proven": result.spread_complete,
         "parts": result.parts,
+        "parts_proven": result.parts_proven,
         "over_threshold_before": {str(t): over(loads, "wmt_pct_before", t) for t in rules.thresholds_pct},
         "over_threshold_after": {str(t): over(loads, "wmt_pct_after", t) for t in rules.thresholds_pct},
         "stages": _stage_tally(result),

@@ -110,14 +110,18 @@ class Rebalancer:
                 counts[k][p] = counts[k].get(p, 0) + 1
         return Solution(counts=tuple(counts), unallocated=self.start.unallocated)
 
-    def _split(self, p: int, q: int) -> _Split | None:
-        """The split of p's and q's shared new cases minimising the higher of their two ratios."""
+    def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
+        """The split of p's and q's shared movable cases minimising the higher of their two ratios
+        (one case of class ``keep_on_q`` held by q stays there: a transfer being tried)."""
         problem = self.problem
+        pool_q = list(self.items[q])
+        if keep_on_q is not None:
+            pool_q.remove(keep_on_q)
         fixed_p = [k for k in self.items[p] if q not in self.allowed[k]]
-        fixed_q = [k for k in self.items[q] if p not in self.allowed[k]]
-        free = sorted((k for k in self.items[p] + self.items[q] if p in self.allowed[k] and q in self.allowed[k]),
+        fixed_q = [k for k in pool_q if p not in self.allowed[k]] + ([] if keep_on_q is None else [keep_on_q])
+        free = sorted((k for k in self.items[p] + pool_q if p in self.allowed[k] and q in self.allowed[k]),
                       key=lambda k: -problem.classes[k].points)
-        if not free:
+        if not free and keep_on_q is None:
             return None
         weights = [problem.classes[k].points for k in free]
         total = sum(weights)
@@ -175,29 +179,43 @@ class Rebalancer:
         return kept
 
     def shed(self, p: int) -> bool:
-        """Transfer one of p's held cases to whoever it lowers p most without lifting them to p; False if none."""
+        """Transfer one of p's held cases to a partner, re-splitting the two's movable cases around it, where that
+        lowers p without lifting the partner to p's level; the best such move, or False if there is none."""
         problem, current = self.problem, self.ratio(p)
-        best: tuple[Fraction, int, int] | None = None
+        best: tuple[Fraction, int, int, _Split] | None = None
+        tried: set[tuple[int, int]] = set()
         for k, cls in enumerate(problem.classes):
             if cls.holder != p or not self.staying[k]:
                 continue
             for q in cls.targets:
-                if problem.max_load[q] is not None and self.load[q] + cls.points > problem.max_load[q]:
+                if (q, cls.points) in tried or problem.available[q] <= 0:
                     continue
-                top = max(Fraction(self.load[p] - cls.points, problem.available[p]),
-                          Fraction(self.load[q] + cls.points, problem.available[q]))
-                if top < current and (best is None or top < best[0]):
-                    best = (top, k, q)
+                tried.add((q, cls.points))
+                self._move(k, p, q)
+                split = self._split(p, q, keep_on_q=k)
+                self._move(k, q, p)
+                if split is not None and split.top < current and (best is None or split.top < best[0]):
+                    best = (split.top, k, q, split)
         if best is None:
             return False
-        _, k, q = best
-        points = problem.classes[k].points
-        self.staying[k] -= 1
-        self.transfers += 1
-        self.load[p] -= points
-        self.load[q] += points
-        self.items[q].append(k)
+        _, k, q, split = best
+        self._move(k, p, q)
+        self._apply(p, q, split)
         return True
+
+    def _move(self, k: int, source: int, target: int) -> None:
+        """Move one case of held class k between its holder and another practitioner (a transfer, or its undoing)."""
+        points = self.problem.classes[k].points
+        if self.problem.classes[k].holder == source:
+            self.staying[k] -= 1
+            self.transfers += 1
+            self.items[target].append(k)
+        else:
+            self.items[source].remove(k)
+            self.staying[k] += 1
+            self.transfers -= 1
+        self.load[source] -= points
+        self.load[target] += points
 
     def lower_with_transfers(self, budget: int, stop: Callable[[], bool]) -> None:
         """Lower the top by re-splits, then by transferring held cases off it, one at a time, within ``budget``."""
@@ -237,14 +255,18 @@ class Rebalancer:
                 counts[k][p] = counts[k].get(p, 0) + 1
         return Solution(counts=tuple(counts), unallocated=self.start.unallocated)
 
-    def _split(self, p: int, q: int) -> _Split | None:
-        """The split of p's and q's shared new cases minimising the higher of their two ratios."""
+    def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
+        """The split of p's and q's shared movable cases minimising the higher of their two ratios
+        (one case of class ``keep_on_q`` held by q stays there: a transfer being tried)."""
         problem = self.problem
+        pool_q = list(self.items[q])
+        if keep_on_q is not None:
+            pool_q.remove(keep_on_q)
         fixed_p = [k for k in self.items[p] if q not in self.allowed[k]]
-        fixed_q = [k for k in self.items[q] if p not in self.allowed[k]]
-        free = sorted((k for k in self.items[p] + self.items[q] if p in self.allowed[k] and q in self.allowed[k]),
+        fixed_q = [k for k in pool_q if p not in self.allowed[k]] + ([] if keep_on_q is None else [keep_on_q])
+        free = sorted((k for k in self.items[p] + pool_q if p in self.allowed[k] and q in self.allowed[k]),
                       key=lambda k: -problem.classes[k].points)
-        if not free:
+        if not free and keep_on_q is None:
             return None
         weights = [problem.classes[k].points for k in free]
         total = sum(weights)

@@ -83,6 +83,8 @@ class Result:
     spread_complete: bool
     """True when exact leximax steps ran and each was proven optimal (each band minimised, then its head count)."""
     parts: int = 1
+    parts_proven: int = 1
+    """Parts whose maximum (and transfers) are proven optimal at 0.1 pp."""
     options: SolveOptions = field(default_factory=SolveOptions)
 
     def assignments(self) -> dict[str, int | None]:
@@ -214,6 +216,7 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
         spread_complete=all(d.spread_complete for d in done),
         options=options,
         parts=len(parts),
+        parts_proven=sum(d.proven for d in done),
     )
 
 

@@ -26,7 +26,17 @@ def write_files_atomically(folder: Path, contents: Mapping[str, str]) -> None:
                 os.fsync(handle.fileno())
         for tmp, target in staged:
             os.replace(tmp, target)
+        _sync_directory(folder)
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make the renames themselves durable (a power cut after this keeps the new files)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

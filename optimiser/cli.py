@@ -1,7 +1,7 @@
 """The command line: one command per user task.
 
 Exit status: 0 everything allocated; 1 some cases left unallocated; 2 invalid input (nothing written);
-3 the result failed its own verification (a bug; nothing written); 4 the results were written but the run
+3 the result failed its own verification, or the solve failed unexpectedly (a bug; nothing written); 4 the results were written but the run
 history could not be recorded (or opened); 128 + signal when interrupted by SIGINT (130) or SIGTERM (143),
 nothing written.
 """
@@ -9,6 +9,7 @@ nothing written.
 from __future__ import annotations
 
 import time
+import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
@@ -94,6 +95,12 @@ def solve(
                    "please report it with the instance. Violations:", err=True)
         for violation in exc.violations[:20]:
             typer.echo(f"  - {violation}", err=True)
+        raise typer.Exit(EXIT_VERIFY) from None
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for the report, write nothing
+        log.event("internal_error", error=type(exc).__name__, exit_status=EXIT_VERIFY)
+        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); nothing was written. This is a bug: "
+                   "please report it with the instance and this traceback:", err=True)
+        typer.echo(traceback.format_exc(), err=True)
         raise typer.Exit(EXIT_VERIFY) from None
     for warning in loaded.warnings:
         typer.echo(f"warning: {warning}", err=True)

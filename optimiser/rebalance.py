@@ -240,77 +240,7 @@ class Rebalancer:
                     continue
                 if problem.max_load[holder] is not None and self.load[holder] + points > problem.max_load[holder]:
                     continue
-                self.items[q].remove(k)
-                self.load[q] -= points
-                self.load[holder] += points
-                self.staying[k] += 1
-                self.transfers -= 1
-
-    def solution(self) -> Solution:
-        """The current allocation as class counts (held cases where the starting solution had them)."""
-        counts: list[dict[int, int]] = [{c.holder: n} if n else {}
-                                        for c, n in zip(self.problem.classes, self.staying, strict=True)]
-        for p, items in enumerate(self.items):
-            for k in items:
-                counts[k][p] = counts[k].get(p, 0) + 1
-        return Solution(counts=tuple(counts), unallocated=self.start.unallocated)
-
-    def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
-        """The split of p's and q's shared movable cases minimising the higher of their two ratios
-        (one case of class ``keep_on_q`` held by q stays there: a transfer being tried)."""
-        problem = self.problem
-        pool_q = list(self.items[q])
-        if keep_on_q is not None:
-            pool_q.remove(keep_on_q)
-        fixed_p = [k for k in self.items[p] if q not in self.allowed[k]]
-        fixed_q = [k for k in pool_q if p not in self.allowed[k]] + ([] if keep_on_q is None else [keep_on_q])
-        free = sorted((k for k in self.items[p] + pool_q if p in self.allowed[k] and q in self.allowed[k]),
-                      key=lambda k: -problem.classes[k].points)
-        if not free and keep_on_q is None:
-            return None
-        weights = [problem.classes[k].points for k in free]
-        total = sum(weights)
-        base_p = self.load[p] - self._points(self.items[p]) + self._points(fixed_p)
-        base_q = self.load[q] - self._points(self.items[q]) + self._points(fixed_q)
-        a_p, a_q = problem.available[p], problem.available[q]
-        if a_q <= 0:
-            return None
-        low = 0 if problem.max_load[q] is None else total - (problem.max_load[q] - base_q)
-        high = total if problem.max_load[p] is None else problem.max_load[p] - base_p
-        low, high = max(low, 0), min(high, total)
-        if low > high:
-            return None
-        reach = [1]
-        for w in weights:
-            reach.append(reach[-1] | (reach[-1] << w))
-        sums = reach[-1]
-        ideal = ((base_q + total) * a_p - base_p * a_q) // (a_p + a_q)
-        best: tuple[Fraction, int] | None = None
-        for s in (_highest_at_most(sums, min(ideal, high)), _lowest_at_least(sums, max(ideal + 1, low))):
-            if s is None or not low <= s <= high:
-                continue
-            top = max(Fraction(base_p + s, a_p), Fraction(base_q + total - s, a_q))
-            if best is None or top < best[0]:
-                best = (top, s)
-        if best is None:
-            return None
-        to_p, to_q = list(fixed_p), list(fixed_q)
-        s = best[1]
-        for i in range(len(free) - 1, -1, -1):
-            if (reach[i] >> s) & 1:
-                to_q.append(free[i])
-            else:
-                to_p.append(free[i])
-                s -= weights[i]
-        return _Split(best[0], to_p, to_q)
-
-    def _points(self, items: list[int]) -> int:
-        return sum(self.problem.classes[k].points for k in items)
-
-    def _apply(self, p: int, q: int, split: _Split) -> None:
-        for who, new in ((p, split.to_p), (q, split.to_q)):
-            self.load[who] += self._points(new) - self._points(self.items[who])
-            self.items[who] = new
+                self._move(k, q, holder)
 
 
 def _highest_at_most(sums: int, limit: int) -> int | None:

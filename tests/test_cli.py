@@ -117,3 +117,36 @@ def test_validate_reports_demand_capacity_and_the_overloaded():
     assert "650 unallocated" in result.output
     assert "Capacity 98340 points; held now 149697 (152.2%); unallocated demand 43591 points" in result.output
     assert "Over 110% now: 52 practitioners: LDN-021 187.6%" in result.output
+
+
+def test_solve_refuses_to_write_a_result_that_breaks_a_rule(tmp_path, monkeypatch):
+    """Sabotage the solver's answer (a high-risk case handed to a PSO): verification stops the write."""
+    import optimiser.pipeline as pipeline
+
+    real = pipeline.holders_after
+
+    def sabotaged(instance, result):
+        after = real(instance, result)
+        after["H1"] = "PSO1"
+        return after
+
+    monkeypatch.setattr(pipeline, "holders_after", sabotaged)
+    out = tmp_path / "out"
+    result = run("solve", TINY, "--out", out)
+    assert result.exit_code == 3
+    assert "This is a bug" in result.output and "H1" in result.output and "PSO1" in result.output
+    assert not out.exists()
+
+
+def test_an_unexpected_failure_is_reported_as_a_bug_and_writes_nothing(tmp_path, monkeypatch):
+    import optimiser.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(pipeline, "solve", broken)
+    out = tmp_path / "out"
+    result = run("solve", TINY, "--out", out)
+    assert result.exit_code == 3
+    assert "internal error (RuntimeError: solver exploded)" in result.output and "Traceback" in result.output
+    assert not out.exists()

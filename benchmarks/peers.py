@@ -91,6 +91,8 @@ def naive_cpsat(problem: AllocationProblem, target: int, seconds: float, workers
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds - (time.monotonic() - started), 1.0)
     solver.parameters.num_workers = workers
+    if workers == 1:  # one worker: also a deterministic-time limit, so the same model always ends the same way
+        solver.parameters.max_deterministic_time = seconds
     status = solver.solve(model, Watch())
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bound = solver.best_objective_bound if not unplaced else None

@@ -2,10 +2,11 @@
 
 The practitioner at the top is paired with each other practitioner in turn; the new cases the two hold
 that either may take are re-split between them exactly (a subset-sum over their points), and the best
-split that lowers the top is kept. Cases are small against a caseload, so this closes most of the gap
-between a greedy allocation and the volume bound in milliseconds, and hands CP-SAT a near-optimal hint.
-With a transfer budget, held cases are shed from the top one at a time, and transfers the maximum turns
-out not to need are sent back.
+split that lowers the top is kept. Cases are small against a caseload, so this usually reaches the
+volume bound (which proves the maximum) in milliseconds, and otherwise hands CP-SAT a near-optimal hint.
+With a transfer budget, held cases are shed from the top one at a time, each with a re-split around it
+(in effect a swap of a held case for new ones); the transfer bound's own plans are tried level by level;
+and transfers the maximum turns out not to need are sent back.
 """
 
 from __future__ import annotations

@@ -118,13 +118,17 @@ class _StageOutcome:
 
 
 class _Stages:
-    """Runs stage models against one deadline and records what each did."""
+    """Runs a part's stages and records what each did.
 
-    def __init__(self, problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation):
+    Each CP-SAT stage gets a share of the part's time in deterministic time, so reruns agree; the
+    wall-clock ``deadline`` (the whole run's, a system-wide monotonic time) is only a safety net.
+    """
+
+    def __init__(self, problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation, deadline: float):
         self.problem = problem
         self.options = options
         self.cancellation = cancellation
-        self.deadline = time.monotonic() + options.time_limit
+        self.deadline = deadline
         self.reports: list[StageReport] = []
 
     def remaining(self) -> float:
@@ -202,7 +206,9 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
     if len(parts) <= 1:
         parts = [Part(problem=problem, staff=tuple(range(problem.n)), classes=tuple(range(len(problem.classes))))]
     total = sum(p.size for p in parts) or 1
-    jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total)) for part in parts]
+    deadline = started + options.time_limit
+    jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total), deadline)
+            for part in parts]
     done = _run_parts(jobs, options.workers, cancellation)
     named = len(parts) > 1
     return Result(
@@ -220,11 +226,11 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
     )
 
 
-def _run_parts(jobs: list[tuple[AllocationProblem, SolveOptions]], workers: int,
+def _run_parts(jobs: list[tuple[AllocationProblem, SolveOptions, float]], workers: int,
                cancellation: Cancellation) -> list[_PartResult]:
     """Solve the parts here, or in a pool of worker processes that a signal terminates at once."""
     if workers <= 1 or len(jobs) <= 1:
-        return [_solve_part(problem, opts, cancellation) for problem, opts in jobs]
+        return [_solve_part(problem, opts, deadline, cancellation) for problem, opts, deadline in jobs]
     pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_ignore_sigint)
     try:
         pending = pool.starmap_async(_solve_part, jobs, chunksize=1)
@@ -242,9 +248,10 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _solve_part(problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None) -> _PartResult:
+def _solve_part(problem: AllocationProblem, options: SolveOptions, deadline: float,
+                cancellation: Cancellation | None = None) -> _PartResult:
     """The staged lexicographic solve of one part; a cancellation raises Interrupted between stages."""
-    stages = _Stages(problem, options, cancellation or Cancellation())
+    stages = _Stages(problem, options, cancellation or Cancellation(), deadline)
     solution = greedy(problem)
     proven = True
     bounds = Bounds(max_unallocated=sum(solution.unallocated))

@@ -40,12 +40,12 @@ def _cases(problem: AllocationProblem) -> list[tuple[int, int | None, tuple[int,
 def _max_pct(problem: AllocationProblem, load: list[list[tuple[object, int]]], value) -> float:
     """Exact maximum % of an allocation, from each practitioner's chosen cases."""
     totals = [problem.base_load[p] + sum(points for var, points in load[p] if value(var) > 0.5) for p in range(problem.n)]
-    return max(100 * t / a for t, a in zip(totals, problem.available) if a > 0)
+    return max(100 * t / a for t, a in zip(totals, problem.available, strict=True) if a > 0)
 
 
 def _top_level(problem: AllocationProblem) -> int:
     extra = sum(c.points * c.count for c in problem.classes)
-    return max(-(-SCALE * (b + extra) // a) for b, a in zip(problem.base_load, problem.available) if a > 0)
+    return max(-(-SCALE * (b + extra) // a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0)
 
 
 def naive_cpsat(problem: AllocationProblem, target: int, seconds: float, workers: int = 2) -> PeerRun:

@@ -76,7 +76,7 @@ def _peak_mb() -> float:
 
 
 def _max_pct(problem, solution) -> Fraction:
-    return max(exact_pct(load, a) for load, a in zip(solution.loads(problem), problem.available) if a > 0)
+    return max(exact_pct(load, a) for load, a in zip(solution.loads(problem), problem.available, strict=True) if a > 0)
 
 
 def run_product(folder: str, budget: int) -> dict:

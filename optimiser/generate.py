@@ -87,7 +87,7 @@ def generate(practitioners: int, unallocated: int, seed: int, pdus: int = 1, rul
             staff.append(_practitioner(rng, f"{pdu}-{i:03d}", pdu, grade))
     for p in staff:
         cases += _caseload(rng, p, rules, len(cases))
-    for j in range(unallocated):
+    for _ in range(unallocated):
         cases.append(_case(rng, f"X{len(cases) + 1:07d}", rng.choice(staff).pdu))
     return Instance(practitioners=tuple(staff), cases=tuple(cases))
 

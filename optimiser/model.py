@@ -54,13 +54,13 @@ class Solution:
 
     def levels(self, problem: AllocationProblem) -> dict[int, int]:
         """Level of every practitioner with capacity."""
-        return {p: level(load, a) for p, (load, a) in enumerate(zip(self.loads(problem), problem.available)) if a > 0}
+        return {p: level(load, a) for p, (load, a) in enumerate(zip(self.loads(problem), problem.available, strict=True)) if a > 0}
 
     def max_level(self, problem: AllocationProblem) -> int:
         return max(self.levels(problem).values(), default=0)
 
     def transfers(self, problem: AllocationProblem) -> int:
-        return sum(n for cls, taken in zip(problem.classes, self.counts) if cls.holder is not None
+        return sum(n for cls, taken in zip(problem.classes, self.counts, strict=True) if cls.holder is not None
                    for p, n in taken.items() if p != cls.holder)
 
 

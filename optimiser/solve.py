@@ -280,7 +280,7 @@ def _solve_part(problem: AllocationProblem, options: SolveOptions, deadline: flo
 
 def _bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
     """The best maximum WMT % is above (bound - 1) tenths and at least every fixed load's exact %."""
-    fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available) if a > 0]
+    fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
     from_levels = Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)
     return max(fixed + [from_levels])
 

@@ -66,7 +66,7 @@ def brute_force(instance: Instance, max_transfers: int) -> tuple[int, int, int]:
         options.append(sorted(set(allowed) | {case.staff_code}))
     best = None
     for choice in itertools.product(*options):
-        after = {c.crn: holder for c, holder in zip(instance.cases, choice)}
+        after = {c.crn: holder for c, holder in zip(instance.cases, choice, strict=True)}
         if verify(instance, RULES, after, max_transfers):
             continue
         score = _score(instance, after, capacity)

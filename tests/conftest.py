@@ -75,7 +75,11 @@ def postgres_server():
         except KeyError:
             unavailable("running as root and there is no 'postgres' user to run the server")
         os.chown(home, owner.pw_uid, owner.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
+        found = [shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser"]
+        runuser = next((p for p in found if p and Path(p).exists()), None)
+        if runuser is None:
+            unavailable("running as root and 'runuser' is not available to start the server as 'postgres'")
+        as_user = [runuser, "-u", "postgres", "--"]
     port = _free_port()
     commands = [
         [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
@@ -83,7 +87,10 @@ def postgres_server():
          "-o", f"-p {port} -h 127.0.0.1 -k {home}", "start"],
     ]
     for command in commands:
-        done = subprocess.run(command, capture_output=True, text=True)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True)
+        except OSError as exc:
+            unavailable(f"{command[0]} could not run: {exc}")
         if done.returncode:
             unavailable(f"{' '.join(command[len(as_user):][:1])} failed: {done.stderr.strip() or done.stdout.strip()}")
     try:

@@ -272,13 +272,16 @@ def _lowered(problem: AllocationProblem, solution: Solution, stop: Callable[[], 
 
 def _planned(problem: AllocationProblem, best: Solution, stop: Callable[[], bool]) -> Solution:
     """Try the transfer bound's own plans, from its level up: lift the largest held cases off everyone above
-    the level, place them and the new cases greedily, re-split; keep the lowest level reached."""
+    the level, place them and the new cases greedily, re-split; keep the lowest level reached. A plan that
+    leaves more cases unallocated than ``best`` is no use: allocating comes before the maximum."""
+    left = sum(best.unallocated)
+
     def attempt(top: int) -> Solution | None:
         plan = problem.shed_plan(top)
         if plan is None:
             return None
         found = _lowered(problem, greedy(problem, plan), stop)
-        return found if found.max_level(problem) <= top else None
+        return found if found.max_level(problem) <= top and sum(found.unallocated) <= left else None
 
     failed, reached = problem.level_range[0] - 1, best.max_level(problem)
     step = 1

@@ -100,3 +100,19 @@ def test_capped_practitioner_over_cap_gets_nothing_and_short_capacity_leaves_cas
     after = holders_after(instance, result)
     assert [after[f"N{j}"] for j in range(4)].count("PT") == 2  # 1000 of PT's 1088-point cap
     assert all(after[f"N{j}"] in ("PT", "") for j in range(4))
+
+
+def test_a_transfer_plan_never_trades_an_allocated_case_for_a_lower_maximum():
+    """Found by hypothesis: moving P0's held case onto capped P3 would lower the maximum but leave a new
+    case with no room; allocating every case comes first, so the case stays and everything is allocated."""
+    staff = (
+        Practitioner(staff_code="P0", grade=Grade.PO, contracted_hours=Decimal("18.5"), other_points=900, protected=True),
+        Practitioner(staff_code="P3", grade=Grade.PO, other_points=138, max_wmt_pct=Decimal("80.5")),
+    )
+    cases = (Case(crn="C0", rosh=Rosh.LOW, points=110), Case(crn="C1", rosh=Rosh.LOW, points=221),
+             Case(crn="C2", rosh=Rosh.LOW, points=641), Case(crn="C3", rosh=Rosh.LOW, points=642, staff_code="P0"))
+    instance = Instance(practitioners=staff, cases=cases)
+    result = solve(instance, RULES, SolveOptions(max_transfers=1))
+    after = holders_after(instance, result)
+    assert [after[c] for c in ("C0", "C1", "C2", "C3")] == ["P3", "P3", "P3", "P0"]
+    assert result.status == "OPTIMAL"

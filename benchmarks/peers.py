@@ -32,9 +32,10 @@ class PeerRun:
     reached_target_at: float | None
 
 
-def _cases(problem: AllocationProblem) -> list[tuple[int, int | None, tuple[int, ...]]]:
-    """(points, holder, who may hold it) for every movable case, one entry per case."""
-    return [(c.points, c.holder, c.holders) for c in problem.classes for _ in c.crns]
+def _cases(problem: AllocationProblem) -> list[tuple[int, int | None, tuple[int, ...], bool]]:
+    """(points, holder, who may hold it, may stay unallocated) for every movable case, one entry per case."""
+    return [(c.points, c.holder, c.holders, k in problem.slack_classes)
+            for k, c in enumerate(problem.classes) for _ in c.crns]
 
 
 def _max_pct(problem: AllocationProblem, load: list[list[tuple[object, int]]], value) -> float:
@@ -55,11 +56,9 @@ def naive_cpsat(problem: AllocationProblem, target: int, seconds: float, workers
     load = [[] for _ in range(problem.n)]
     moved = []
     unplaced = []
-    slack = {k for k in problem.slack_classes}
-    k_of = [k for k, c in enumerate(problem.classes) for _ in c.crns]
-    for i, (points, holder, holders) in enumerate(_cases(problem)):
+    for i, (points, holder, holders, slack) in enumerate(_cases(problem)):
         x = {p: model.new_bool_var(f"x{i}_{p}") for p in holders}
-        if k_of[i] in slack:
+        if slack:
             u = model.new_bool_var(f"u{i}")
             unplaced.append(u)
             model.add(sum(x.values()) + u == 1)
@@ -117,10 +116,9 @@ def highs_model(problem: AllocationProblem, relax: bool) -> tuple[object, object
     z = h.addVariable(lb=0, ub=top) if relax else h.addIntegral(lb=0, ub=top)
     load = [[] for _ in range(problem.n)]
     moved = []
-    k_of = [k for k, c in enumerate(problem.classes) for _ in c.crns]
-    for i, (points, holder, holders) in enumerate(_cases(problem)):
+    for points, holder, holders, slack in _cases(problem):
         xs = {p: (h.addVariable(lb=0, ub=1) if relax else h.addBinary()) for p in holders}
-        if k_of[i] in problem.slack_classes:
+        if slack:
             h.addConstr(sum(xs.values()) <= 1)
         else:
             h.addConstr(sum(xs.values()) == 1)

@@ -1,9 +1,9 @@
 """The command line: one command per user task.
 
 Exit status: 0 everything allocated; 1 some cases left unallocated; 2 invalid input (nothing written);
-3 the result failed its own verification, or the solve failed unexpectedly (a bug; nothing written); 4 the results were written but the run
-history could not be recorded (or opened); 128 + signal when interrupted by SIGINT (130) or SIGTERM (143),
-nothing written.
+3 the result failed its own verification, or the solve failed unexpectedly (a bug; nothing written);
+4 the results were written but the run history could not be recorded (or opened); 128 + signal when
+interrupted by SIGINT (130) or SIGTERM (143), nothing written.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def solve(
                   "exact_spread": exact_spread}
     log.event("run_started", instance_hash=hashed, **parameters)
     try:
-        loaded, result, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, options, cancel, log))
+        loaded, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, options, cancel, log))
     except Interrupted as exc:
         log.event("interrupted", signal=exc.signum, exit_status=exc.exit_status)
         typer.echo(f"{exc}: stopped before writing anything; {out} is as it was.", err=True)
@@ -131,7 +131,7 @@ def _solve_logged(instance: Path, options: SolveOptions, cancel: Cancellation, l
               max_wmt_pct_before=s["max_wmt_pct_before"], max_wmt_pct=s["max_wmt_pct"],
               lower_bound_pct=s["lower_bound_pct"], allocated=s["allocated"], transfers=s["transfers"],
               unallocated=s["unallocated"])
-    return loaded, result, outcome
+    return loaded, outcome
 
 
 def _record(db: str | None, record: RunRecord, log: RunLog) -> None:

@@ -97,28 +97,33 @@ class AllocationProblem:
         return low
 
     @cached_property
-    def _sheddable(self) -> dict[int, list[int]]:
-        """Each holder's movable held cases' points, largest first."""
+    def _held_classes(self) -> dict[int, list[int]]:
+        """Each holder's movable held classes (holders with capacity), largest points first."""
         held: dict[int, list[int]] = defaultdict(list)
-        for c in self.classes:
+        for k, c in enumerate(self.classes):
             if c.holder is not None and self.available[c.holder] > 0:
-                held[c.holder].extend([c.points] * c.count)
-        return {p: sorted(points, reverse=True) for p, points in held.items()}
+                held[c.holder].append(k)
+        return {p: sorted(ks, key=lambda k: -self.classes[k].points) for p, ks in held.items()}
 
-    def shed_plan(self, top: int) -> dict[int, int] | None:
+    def _shedding(self, top: int) -> dict[int, int] | None:
         """The fewest held cases to lift off each holder so none starts above level ``top``, largest first,
-        as class -> count (None: beyond the budget or impossible). The plan ``transfers_needed`` counts."""
+        as class -> count (None: some holder cannot get down to it)."""
         start = self.load_before()
         plan: dict[int, int] = {}
-        for p in self._sheddable:
+        for p, held in self._held_classes.items():
             excess = start[p] - top * self.available[p] // SCALE
-            for k in sorted((k for k, c in enumerate(self.classes) if c.holder == p), key=lambda k: -self.classes[k].points):
+            for k in held:
                 while excess > 0 and plan.get(k, 0) < self.classes[k].count:
                     plan[k] = plan.get(k, 0) + 1
                     excess -= self.classes[k].points
             if excess > 0:
                 return None
-        return plan if sum(plan.values()) <= self.max_transfers else None
+        return plan
+
+    def shed_plan(self, top: int) -> dict[int, int] | None:
+        """The shedding ``transfers_needed`` counts, as class -> count (None: impossible or over the budget)."""
+        plan = self._shedding(top)
+        return plan if plan is not None and sum(plan.values()) <= self.max_transfers else None
 
     def transfers_needed(self, top: int) -> int | None:
         """A lower bound on the transfers any allocation at or below level ``top`` makes (None: none can).
@@ -126,18 +131,8 @@ class AllocationProblem:
         Everyone whose load before is above ``top`` must shed held cases; shedding the largest first
         takes the fewest. New cases only add load, so they cannot lower the count.
         """
-        start = self.load_before()
-        total = 0
-        for p, points in self._sheddable.items():
-            excess = start[p] - top * self.available[p] // SCALE
-            shed = 0
-            while excess > 0 and shed < len(points):
-                excess -= points[shed]
-                shed += 1
-            if excess > 0:
-                return None
-            total += shed
-        return total
+        plan = self._shedding(top)
+        return None if plan is None else sum(plan.values())
 
     def _volume_level(self, group: tuple[int, ...]) -> int:
         """Lowest level at which ``group`` has room for every case that only ``group`` may hold.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .greedy import greedy
@@ -20,11 +21,13 @@ from .model import Solution
 from .problem import AllocationProblem
 
 
+@dataclass(frozen=True)
 class _Split:
     """The best re-split of two practitioners' shared cases: who ends with which, and the pair's new maximum."""
 
-    def __init__(self, top: Fraction, to_p: list[int], to_q: list[int]):
-        self.top, self.to_p, self.to_q = top, to_p, to_q
+    top: Fraction
+    to_p: list[int]
+    to_q: list[int]
 
 
 class Rebalancer:

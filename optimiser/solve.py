@@ -45,7 +45,7 @@ FEASIBLE = "FEASIBLE"
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """How to solve: transfer budget, wall-clock limit, seed and CP-SAT workers."""
+    """How to solve: transfer budget, wall-clock limit, seed, worker processes and how far to prove the spread."""
 
     max_transfers: int = 0
     time_limit: float = 30.0
@@ -165,7 +165,6 @@ class _Stages:
                                         bound, round(seconds, 3)))
         return _StageOutcome(ran=True, optimal=status == cp_model.OPTIMAL, solution=built.read(solver) if found else hint,
                              bound=bound)
-
 
     def local(self, name: str, search: Callable[..., Solution], solution: Solution) -> Solution:
         """Run a local search stage (deterministic; it stops early only at the deadline or on a signal)."""

@@ -124,8 +124,8 @@ def _solve_logged(instance: Path, options: SolveOptions, cancel: Cancellation, l
               cases=len(cases), unallocated=sum(1 for c in cases if not c.allocated), warnings=len(loaded.warnings))
     result, outcome = solve_loaded(loaded, options, cancel)
     for stage in result.stages:
-        log.event("stage", stage=stage.name, status=stage.status, objective=stage.objective, bound=stage.bound,
-                  seconds=stage.seconds)
+        log.event("stage", part=stage.part, stage=stage.name, status=stage.status, objective=stage.objective,
+                  bound=stage.bound, seconds=stage.seconds)
     s = outcome.summary
     log.event("solved", status=s["status"], parts=s["parts"], seconds=s["solve_seconds"],
               max_wmt_pct_before=s["max_wmt_pct_before"], max_wmt_pct=s["max_wmt_pct"],

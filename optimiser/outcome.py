@@ -148,7 +148,7 @@ def _stage_tally(result: Result) -> list[dict[str, Any]]:
     """Each stage's statuses over the parts; timings are left to the logs so reruns give identical files."""
     tally: dict[str, Counter] = {}
     for stage in result.stages:
-        tally.setdefault(stage.name.split(": ")[-1], Counter())[stage.status] += 1
+        tally.setdefault(stage.name, Counter())[stage.status] += 1
     return [{"name": name, "statuses": dict(sorted(counts.items()))} for name, counts in tally.items()]
 
 

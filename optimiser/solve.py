@@ -67,6 +67,8 @@ class StageReport:
     objective: int | None
     bound: int | None
     seconds: float
+    part: int = 1
+    """Which independent part (1-based) the stage solved."""
 
 
 @dataclass(frozen=True)
@@ -209,14 +211,12 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
     jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total), deadline)
             for part in parts]
     done = _run_parts(jobs, options.workers, cancellation)
-    named = len(parts) > 1
     return Result(
         status=OPTIMAL if all(d.proven for d in done) else FEASIBLE,
         problem=problem,
         solution=merge(problem, parts, [d.solution for d in done]),
         lower_bound_pct=_bound_pct(problem, max((d.level_bound for d in done), default=0)),
-        stages=tuple(replace(s, name=f"part {i + 1}: {s.name}") if named else s
-                     for i, d in enumerate(done) for s in d.stages),
+        stages=tuple(replace(s, part=i + 1) for i, d in enumerate(done) for s in d.stages),
         seconds=time.monotonic() - started,
         spread_complete=all(d.spread_complete for d in done),
         options=options,

@@ -146,7 +146,7 @@ class _Stages:
         built = AllocationModel(self.problem, bounds, goal, free, step)
         built.add_hint(hint)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = self.remaining()
+        solver.parameters.max_time_in_seconds = max(self.remaining(), 0.01)  # building may have used the rest
         solver.parameters.max_deterministic_time = max(share * self.options.time_limit, 0.05)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = self.options.seed

@@ -10,6 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from optimiser.cli import app
+from optimiser.generate import generate, write_instance
 
 from .conftest import TINY
 
@@ -150,3 +151,19 @@ def test_an_unexpected_failure_is_reported_as_a_bug_and_writes_nothing(tmp_path,
     assert result.exit_code == 3
     assert "internal error (RuntimeError: solver exploded)" in result.output and "Traceback" in result.output
     assert not out.exists()
+
+
+def test_a_time_limit_that_stops_the_proof_returns_the_best_found_with_its_bound(tmp_path):
+    """A settled PDU with a transfer budget: the last 0.1 pp cannot be proven in 2 s, so the run says
+    FEASIBLE, still allocates everything, and reports a proven bound just under what it reached."""
+    folder = tmp_path / "settled"
+    write_instance(folder, generate(60, 100, seed=1))
+    out = tmp_path / "out"
+    result = run("solve", folder, "--out", out, "--max-transfers", "30", "--time-limit", "2")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "FEASIBLE" and summary["time_limit"] == 2.0
+    assert (summary["allocated"], summary["unallocated"]) == (100, 0) and summary["transfers"] <= 30
+    assert summary["max_wmt_pct_before"] - 15 > summary["max_wmt_pct"]  # the transfers pay off
+    assert summary["lower_bound_pct"] <= summary["max_wmt_pct"] <= summary["lower_bound_pct"] + 0.5
+    assert run("check", folder, out).exit_code == 0

@@ -33,7 +33,7 @@ from optimiser.greedy import greedy  # noqa: E402
 from optimiser.pipeline import solve_loaded  # noqa: E402
 from optimiser.problem import compile_problem  # noqa: E402
 from optimiser.reader import read_instance  # noqa: E402
-from optimiser.solve import SolveOptions  # noqa: E402
+from optimiser.results import SolveOptions  # noqa: E402
 from optimiser.wmt import exact_pct  # noqa: E402
 
 PEER_SECONDS = 60.0
@@ -85,8 +85,8 @@ def run_product(folder: str, budget: int) -> dict:
     result, outcome = solve_loaded(loaded, SolveOptions(max_transfers=budget, workers=WORKERS))
     wall = time.monotonic() - started
     return {"max_pct": float(_max_pct(result.problem, result.solution)), "bound_pct": float(result.lower_bound_pct),
-            "transfers": outcome.summary["transfers"], "seconds": wall, "solve_seconds": result.seconds,
-            "status": result.status, "parts": result.parts, "parts_proven": result.parts_proven, "unallocated": outcome.summary["unallocated"],
+            "transfers": outcome.summary.transfers, "seconds": wall, "solve_seconds": result.seconds,
+            "status": result.status, "parts": result.parts, "parts_proven": result.parts_proven, "unallocated": outcome.summary.unallocated,
             "peak_mb": _peak_mb()}
 
 

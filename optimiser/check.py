@@ -13,7 +13,8 @@ import pandas as pd
 
 from .domain import Instance
 from .errors import InputError
-from .outcome import ALLOCATE, TRANSFER, max_pct, workloads
+from .outcome import max_pct, workloads
+from .results import Action
 from .rules import Rules
 from .verify import verify
 from .writer import ALLOCATIONS_FILE, SUMMARY_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, format_pct
@@ -39,7 +40,7 @@ def _holders(instance: Instance, moves: pd.DataFrame, problems: list[str]) -> di
         if move.from_staff_code != after[move.crn]:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: {move.crn} is held by {after[move.crn] or 'nobody'}, "
                             f"not {move.from_staff_code or 'nobody'}")
-        expected = TRANSFER if after[move.crn] else ALLOCATE
+        expected = Action.TRANSFER if after[move.crn] else Action.ALLOCATE
         if move.action != expected:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: action {move.action}, expected {expected}")
         after[move.crn] = move.to_staff_code
@@ -63,8 +64,8 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     loads = workloads(instance, rules, after)
     problems += _compare_workload(loads, work)
     figures = {
-        "allocated": int((moves["action"] == ALLOCATE).sum()),
-        "transfers": int((moves["action"] == TRANSFER).sum()),
+        "allocated": int((moves["action"] == Action.ALLOCATE).sum()),
+        "transfers": int((moves["action"] == Action.TRANSFER).sum()),
         "unallocated": len(still_unallocated),
         "max_wmt_pct": float(max_pct(loads, "wmt_pct_after")),
         "max_wmt_pct_before": float(max_pct(loads, "wmt_pct_before")),

@@ -28,10 +28,10 @@ from .history import DB_ENV, DEFAULT_DB, History, RunRecord, database_url, insta
 from .interrupt import Cancellation, Interrupted, run_interruptibly
 from .pipeline import solve_loaded
 from .reader import INSTANCE_FILES, read_instance
-from .report import alerts_table, history_table, run_details, solve_summary, validate_summary
+from .terminal import alerts_table, history_table, run_details, solve_summary, validate_summary
 from .runlog import RunLog
 from .rules import RULES_FILE, dump_toml, load_rules
-from .solve import SolveOptions
+from .results import SolveOptions
 from .writer import OUTPUT_FILES, write_outcome
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
@@ -127,10 +127,10 @@ def _solve_logged(instance: Path, options: SolveOptions, cancel: Cancellation, l
         log.event("stage", part=stage.part, stage=stage.name, status=stage.status, objective=stage.objective,
                   bound=stage.bound, seconds=stage.seconds)
     s = outcome.summary
-    log.event("solved", status=s["status"], parts=s["parts"], seconds=s["solve_seconds"],
-              max_wmt_pct_before=s["max_wmt_pct_before"], max_wmt_pct=s["max_wmt_pct"],
-              lower_bound_pct=s["lower_bound_pct"], allocated=s["allocated"], transfers=s["transfers"],
-              unallocated=s["unallocated"])
+    log.event("solved", status=s.status, parts=s.parts, seconds=s.solve_seconds,
+              max_wmt_pct_before=s.max_wmt_pct_before, max_wmt_pct=s.max_wmt_pct,
+              lower_bound_pct=s.lower_bound_pct, allocated=s.allocated, transfers=s.transfers,
+              unallocated=s.unallocated)
     return loaded, outcome
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Solution
 from .problem import AllocationProblem, CaseClass
+from .results import Solution
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class Part:
     def size(self) -> int:
         """Work measure for sharing the time limit: movable cases plus practitioners."""
         return sum(c.count for c in self.problem.classes) + self.problem.n
+
+
+def whole(problem: AllocationProblem) -> Part:
+    """The problem as its own single part."""
+    return Part(problem=problem, staff=tuple(range(problem.n)), classes=tuple(range(len(problem.classes))))
 
 
 def split(problem: AllocationProblem) -> list[Part]:

@@ -1,13 +1,17 @@
-"""Who may hold which case under the hard rules, and why not.
+"""Who may hold which case under the hard rules, and why not: the one wording of every exclusion.
 
 A case's eligibility depends only on its signature (RoSH, MAPPA level, required skills, pdu), so it is
-computed once per signature: a PDU's thousands of cases share a few dozen.
+computed once per signature: a PDU's thousands of cases share a few dozen. Every message that says why a
+practitioner cannot take a case (verification, unallocated reasons, validate, explanations) comes from
+``exclusion`` and the functions below, so the product says it one way everywhere.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .domain import Case, Instance, Practitioner, Rosh
 from .rules import Rules
@@ -28,23 +32,45 @@ class Signature:
         return cls(case.rosh, case.mappa_level, case.required_skills, case.pdu)
 
 
-RULE_PDU = "pdu"
-RULE_CAPACITY = "no available points"
-RULE_GRADE = "grade rule"
-RULE_SKILLS = "skills"
+class Rule(StrEnum):
+    """The hard rules that can keep a practitioner from a case, in the order they are tested."""
+
+    PDU = "pdu"
+    CAPACITY = "no available points"
+    GRADE = "grade rule"
+    SKILLS = "skills"
+    CAP = "WMT cap"
 
 
-def exclusion(practitioner: Practitioner, capacity: int, sig: Signature, rules: Rules) -> str | None:
+@dataclass(frozen=True)
+class Exclusion:
+    """One rule keeping one practitioner from a case, worded for people."""
+
+    rule: Rule
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def exclusion(practitioner: Practitioner, capacity: int, sig: Signature, rules: Rules) -> Exclusion | None:
     """The first hard rule that stops this practitioner taking a case of this signature, or None."""
     if sig.pdu and practitioner.pdu != sig.pdu:
-        return RULE_PDU
+        return Exclusion(Rule.PDU, f"not in pdu {sig.pdu!r}")
     if capacity <= 0:
-        return RULE_CAPACITY
+        return Exclusion(Rule.CAPACITY, "no available points")
     if not rules.grade_allows(practitioner.grade, sig.rosh, sig.mappa_level):
-        return RULE_GRADE
+        return Exclusion(Rule.GRADE,
+                         f"grade rule for RoSH {sig.rosh.value}, MAPPA {sig.mappa_level} ({practitioner.grade.value})")
     if not sig.required_skills <= practitioner.skills:
-        return RULE_SKILLS
+        return Exclusion(Rule.SKILLS, f"missing skills {';'.join(sorted(sig.required_skills - practitioner.skills))}")
     return None
+
+
+def capped_out(codes: Sequence[str], already: bool) -> str:
+    """Why a case that some practitioners may hold was left unallocated: their caps."""
+    where = "is already above" if already else "would go above"
+    return f"every eligible practitioner ({_names(codes, 'and {n} more')}) {where} their WMT cap"
 
 
 class Eligibility:
@@ -66,27 +92,28 @@ class Eligibility:
             )
         return self._cache[sig]
 
-    def explain(self, case: Case) -> str:
-        """Why nobody may take this case: each rule with whom it excluded."""
+    def exclusions(self, case: Case) -> dict[str, list[str]]:
+        """Each exclusion's wording with the staff codes it keeps from this case, most first."""
         sig = Signature.of(case)
         excluded: dict[str, list[str]] = defaultdict(list)
         for i, p in enumerate(self.instance.practitioners):
-            rule = exclusion(p, self.capacity[i], sig, self.rules)
-            if rule == RULE_GRADE:
-                rule = f"grade rule for RoSH {sig.rosh.value}, MAPPA {sig.mappa_level} ({p.grade.value})"
-            elif rule == RULE_SKILLS:
-                rule = f"missing skills {';'.join(sorted(sig.required_skills - p.skills))}"
-            elif rule == RULE_PDU:
-                rule = f"not in pdu {sig.pdu!r}"
-            if rule:
-                excluded[rule].append(p.staff_code)
+            found = exclusion(p, self.capacity[i], sig, self.rules)
+            if found:
+                excluded[found.reason].append(p.staff_code)
+        return dict(sorted(excluded.items(), key=lambda kv: -len(kv[1])))
+
+    def explain(self, case: Case) -> str:
+        """Why nobody may take this case: each rule with whom it excluded."""
+        excluded = self.exclusions(case)
         if not excluded:
             return "no practitioners"
-        parts = [f"{rule}: {_names(codes)}" for rule, codes in sorted(excluded.items(), key=lambda kv: -len(kv[1]))]
-        return "no eligible practitioner; " + "; ".join(parts)
+        return "no eligible practitioner; " + "; ".join(f"{rule}: {_names(codes)}" for rule, codes in excluded.items())
 
 
-def _names(codes: list[str], shown: int = 3) -> str:
+def _names(codes: Sequence[str], more: str = "", shown: int = 3) -> str:
+    """A short list of staff codes: all of them, or the first few and how many there are."""
     if len(codes) <= shown:
         return ", ".join(codes)
+    if more:
+        return ", ".join(codes[:shown]) + " " + more.format(n=len(codes) - shown)
     return f"{len(codes)} practitioners ({', '.join(codes[:shown])}, ...)"

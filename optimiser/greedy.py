@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from .model import Solution
 from .problem import AllocationProblem
+from .results import Solution
 
 
 def greedy(problem: AllocationProblem, freed: Mapping[int, int] | None = None) -> Solution:

@@ -187,7 +187,7 @@ def run_record(run_id: str, started_at: datetime, instance: Path, hashed: str, p
     """The history's copy of a solve's outcome."""
     return RunRecord(
         run_id=run_id, started_at=started_at, instance=str(instance), instance_hash=hashed, parameters=parameters,
-        summary=outcome.summary,
+        summary=outcome.summary.to_dict(),
         workloads=[{
             "staff_code": w.staff_code, "grade": w.grade, "available_points": w.available_points,
             "points_before": w.points_before, "points_after": w.points_after,

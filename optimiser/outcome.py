@@ -6,19 +6,17 @@ terminal report all read the same figures and none of them needs to know about t
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
 from .domain import Instance
-from .problem import cap_pct
+from .eligibility import capped_out
+from .results import Action, Result, Status
 from .rules import Rules
-from .solve import Result
-from .wmt import floor_pct, practitioner_capacity, wmt_pct
-
-ALLOCATE = "ALLOCATE"
-TRANSFER = "TRANSFER"
+from .wmt import cap_pct, floor_pct, practitioner_capacity, wmt_pct
 
 
 @dataclass(frozen=True)
@@ -26,7 +24,7 @@ class Move:
     crn: str
     from_staff_code: str
     to_staff_code: str
-    action: str
+    action: Action
     points: int
 
 
@@ -51,11 +49,56 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class StageTally:
+    """How the parts' runs of one stage ended: status -> how many parts."""
+
+    name: str
+    statuses: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of ``summary.json``, in the file's order (the contract's keys first)."""
+
+    status: Status
+    max_wmt_pct_before: float
+    max_wmt_pct: float
+    lower_bound_pct: float
+    """Proven: no allocation has a lower maximum WMT % (rounded down to one decimal)."""
+    lower_bound_pct_exact: float
+    transfers: int
+    allocated: int
+    unallocated: int
+    solve_seconds: float
+    max_transfers: int
+    seed: int
+    time_limit: float
+    spread: str
+    spread_proven: bool
+    parts: int
+    parts_proven: int
+    over_threshold_before: dict[str, int]
+    over_threshold_after: dict[str, int]
+    stages: tuple[StageTally, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (statuses as their names, stages as a list)."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        data["stages"] = [asdict(t) for t in self.stages]
+        return data
+
+    def to_json(self) -> str:
+        """``summary.json``'s text: the one place the summary is serialised."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+
+@dataclass(frozen=True)
 class Outcome:
     moves: tuple[Move, ...]
     unallocated: tuple[tuple[str, str], ...]
     workloads: tuple[Workload, ...]
-    summary: dict[str, Any]
+    summary: Summary
 
 
 def holders_after(instance: Instance, result: Result) -> dict[str, str]:
@@ -98,7 +141,7 @@ def moves(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[Move
     for case in sorted(instance.cases, key=lambda c: c.crn):
         new = after[case.crn]
         if new and new != case.staff_code:
-            action = TRANSFER if case.staff_code else ALLOCATE
+            action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
             out.append(Move(case.crn, case.staff_code, new, action, rules.case_points(case)))
     return tuple(out)
 
@@ -120,42 +163,42 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
     reasons = dict(result.problem.unplaceable)
     left = tuple(sorted((crn, reasons[crn] if crn in reasons else _capacity_reason(result, crn))
                         for crn, p in after.items() if not p))
-    summary = {
-        "status": result.status,
-        "max_wmt_pct_before": float(max_pct(loads, "wmt_pct_before")),
-        "max_wmt_pct": float(max_pct(loads, "wmt_pct_after")),
-        "lower_bound_pct": float(floor_pct(result.lower_bound_pct)),
-        "lower_bound_pct_exact": float(floor_pct(result.lower_bound_pct, 4)),
-        "transfers": sum(1 for m in made if m.action == TRANSFER),
-        "allocated": sum(1 for m in made if m.action == ALLOCATE),
-        "unallocated": len(left),
-        "solve_seconds": round(result.seconds, 3),
-        "max_transfers": result.options.max_transfers,
-        "seed": result.options.seed,
-        "time_limit": result.options.time_limit,
-        "spread": "exact" if result.options.exact_spread else "pairwise",
-        "spread_proven": result.spread_complete,
-        "parts": result.parts,
-        "parts_proven": result.parts_proven,
-        "over_threshold_before": {str(t): over(loads, "wmt_pct_before", t) for t in rules.thresholds_pct},
-        "over_threshold_after": {str(t): over(loads, "wmt_pct_after", t) for t in rules.thresholds_pct},
-        "stages": _stage_tally(result),
-    }
+    options = result.options
+    summary = Summary(
+        status=result.status,
+        max_wmt_pct_before=float(max_pct(loads, "wmt_pct_before")),
+        max_wmt_pct=float(max_pct(loads, "wmt_pct_after")),
+        lower_bound_pct=float(floor_pct(result.lower_bound_pct)),
+        lower_bound_pct_exact=float(floor_pct(result.lower_bound_pct, 4)),
+        transfers=sum(1 for m in made if m.action is Action.TRANSFER),
+        allocated=sum(1 for m in made if m.action is Action.ALLOCATE),
+        unallocated=len(left),
+        solve_seconds=round(result.seconds, 3),
+        max_transfers=options.max_transfers,
+        seed=options.seed,
+        time_limit=options.time_limit,
+        spread="exact" if options.exact_spread else "pairwise",
+        spread_proven=result.spread_complete,
+        parts=result.parts,
+        parts_proven=result.parts_proven,
+        over_threshold_before={str(t): over(loads, "wmt_pct_before", t) for t in rules.thresholds_pct},
+        over_threshold_after={str(t): over(loads, "wmt_pct_after", t) for t in rules.thresholds_pct},
+        stages=_stage_tally(result),
+    )
     return Outcome(moves=made, unallocated=left, workloads=loads, summary=summary)
 
 
-def _stage_tally(result: Result) -> list[dict[str, Any]]:
+def _stage_tally(result: Result) -> tuple[StageTally, ...]:
     """Each stage's statuses over the parts; timings are left to the logs so reruns give identical files."""
-    tally: dict[str, Counter] = {}
+    tally: dict[str, Counter[str]] = {}
     for stage in result.stages:
-        tally.setdefault(stage.name, Counter())[stage.status] += 1
-    return [{"name": name, "statuses": dict(sorted(counts.items()))} for name, counts in tally.items()]
+        tally.setdefault(stage.name, Counter())[stage.status.value] += 1
+    return tuple(StageTally(name, dict(sorted(counts.items()))) for name, counts in tally.items())
 
 
 def _capacity_reason(result: Result, crn: str) -> str:
     codes = result.problem.staff_codes
     for cls in result.problem.classes:
         if crn in cls.crns:
-            names = ", ".join(codes[p] for p in cls.targets[:3]) + (" and more" if len(cls.targets) > 3 else "")
-            return f"capacity: every eligible practitioner ({names}) would exceed their WMT cap"
+            return capped_out([codes[p] for p in cls.targets], already=False)
     raise KeyError(crn)

@@ -6,7 +6,8 @@ from .errors import VerificationError
 from .interrupt import Cancellation
 from .outcome import Outcome, build_outcome, holders_after
 from .reader import LoadedInstance
-from .solve import Result, SolveOptions, solve
+from .results import Result, SolveOptions
+from .solve import solve
 from .verify import verify
 
 

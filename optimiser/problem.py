@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
 
-from .domain import Case, Instance, Practitioner
-from .eligibility import Eligibility
+from . import bounds
+from .domain import Case, Instance
+from .eligibility import Eligibility, capped_out
 from .rules import Rules
-from .wmt import LEVELS_PER_PCT, cap_points, level
-
-SCALE = 100 * LEVELS_PER_PCT
-"""A load is at or below level L when SCALE x points <= L x available points."""
-
+from .wmt import max_load
 
 @dataclass(frozen=True)
 class CaseClass:
@@ -74,93 +70,17 @@ class AllocationProblem:
 
     @cached_property
     def level_range(self) -> tuple[int, int]:
-        """A valid range for the maximum level: fixed loads and volume below, everything on one practitioner above."""
-        active = [p for p in range(self.n) if self.available[p] > 0]
-        if not active:
-            return 0, 0
-        low = max(level(self.base_load[p], self.available[p]) for p in active)
-        if not self.slack_classes:
-            low = max([low] + [self._volume_level(group) for group in {c.holders for c in self.classes}])
-        extra = sum(c.points * c.count for c in self.classes)
-        high = max(level(self.base_load[p] + extra, self.available[p]) for p in active)
-        low = max(low, self._transfer_level(low, max(low, high)))
-        return low, max(low, high)
-
-    def _transfer_level(self, low: int, high: int) -> int:
-        """Lowest level the transfer budget can reach (see ``transfers_needed``)."""
-        if not any(c.holder is not None for c in self.classes):
-            return low
-        while low < high:
-            mid = (low + high) // 2
-            needed = self.transfers_needed(mid)
-            low, high = (mid + 1, high) if needed is None or needed > self.max_transfers else (low, mid)
-        return low
+        """A valid range for the maximum level, from the proven bounds (see ``bounds.py``)."""
+        return bounds.level_range(self)
 
     @cached_property
-    def _held_classes(self) -> dict[int, list[int]]:
+    def held_classes(self) -> dict[int, list[int]]:
         """Each holder's movable held classes (holders with capacity), largest points first."""
         held: dict[int, list[int]] = defaultdict(list)
         for k, c in enumerate(self.classes):
             if c.holder is not None and self.available[c.holder] > 0:
                 held[c.holder].append(k)
         return {p: sorted(ks, key=lambda k: -self.classes[k].points) for p, ks in held.items()}
-
-    def _shedding(self, top: int) -> dict[int, int] | None:
-        """The fewest held cases to lift off each holder so none starts above level ``top``, largest first,
-        as class -> count (None: some holder cannot get down to it)."""
-        start = self.load_before()
-        plan: dict[int, int] = {}
-        for p, held in self._held_classes.items():
-            excess = start[p] - top * self.available[p] // SCALE
-            for k in held:
-                while excess > 0 and plan.get(k, 0) < self.classes[k].count:
-                    plan[k] = plan.get(k, 0) + 1
-                    excess -= self.classes[k].points
-            if excess > 0:
-                return None
-        return plan
-
-    def shed_plan(self, top: int) -> dict[int, int] | None:
-        """The shedding ``transfers_needed`` counts, as class -> count (None: impossible or over the budget)."""
-        plan = self._shedding(top)
-        return plan if plan is not None and sum(plan.values()) <= self.max_transfers else None
-
-    def transfers_needed(self, top: int) -> int | None:
-        """A lower bound on the transfers any allocation at or below level ``top`` makes (None: none can).
-
-        Everyone whose load before is above ``top`` must shed held cases; shedding the largest first
-        takes the fewest. New cases only add load, so they cannot lower the count.
-        """
-        plan = self._shedding(top)
-        return None if plan is None else sum(plan.values())
-
-    def _volume_level(self, group: tuple[int, ...]) -> int:
-        """Lowest level at which ``group`` has room for every case that only ``group`` may hold.
-
-        A relaxation (it ignores which practitioner takes which case and that cases are indivisible), so
-        the true optimum can never be below it.
-        """
-        members = set(group)
-        demand = sum(c.points * c.count for c in self.classes if members.issuperset(c.holders))
-
-        def room(top: int) -> int:
-            total = 0
-            for p in group:
-                most = top * self.available[p] // SCALE
-                if self.max_load[p] is not None:
-                    most = min(most, self.max_load[p])
-                total += max(0, most - self.base_load[p])
-            return total
-
-        low, high = 0, 1
-        while room(high) < demand:
-            if high > 1 << 40:  # the group's caps can never hold its cases: no volume bound from it
-                return 0
-            low, high = high, high * 2
-        while low < high:
-            mid = (low + high) // 2
-            low, high = (mid + 1, high) if room(mid) < demand else (low, mid)
-        return high
 
     def load_before(self) -> list[int]:
         """Each practitioner's points before the solve (movable held cases still with their holder)."""
@@ -169,15 +89,6 @@ class AllocationProblem:
             if cls.holder is not None:
                 load[cls.holder] += cls.points * cls.count
         return load
-
-
-def cap_pct(practitioner: Practitioner, rules: Rules) -> Decimal | None:
-    """The WMT % cap on a practitioner: their own max_wmt_pct, else the protected cap, else none."""
-    if practitioner.max_wmt_pct is not None:
-        return practitioner.max_wmt_pct
-    if practitioner.protected:
-        return rules.protected_cap_pct
-    return None
 
 
 def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) -> AllocationProblem:
@@ -189,8 +100,8 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     for case, pts in zip(instance.cases, points, strict=True):
         if case.allocated:
             before[index[case.staff_code]] += pts
-    max_load = [_max_load(p, rules, elig.capacity[i]) for i, p in enumerate(instance.practitioners)]
-    closed = {i for i, m in enumerate(max_load) if m is not None and before[i] > m}
+    caps = [max_load(p, rules, elig.capacity[i]) for i, p in enumerate(instance.practitioners)]
+    closed = {i for i, m in enumerate(caps) if m is not None and before[i] > m}
     base = [p.other_points for p in instance.practitioners]
     groups: dict[tuple[int, int | None, tuple[int, ...]], list[str]] = defaultdict(list)
     unplaceable = []
@@ -212,16 +123,11 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
         staff_codes=tuple(p.staff_code for p in instance.practitioners),
         available=elig.capacity,
         base_load=tuple(base),
-        max_load=tuple(None if i in closed else m for i, m in enumerate(max_load)),
+        max_load=tuple(None if i in closed else m for i, m in enumerate(caps)),
         classes=classes,
         max_transfers=max_transfers,
         unplaceable=tuple(sorted(unplaceable)),
     )
-
-
-def _max_load(practitioner: Practitioner, rules: Rules, capacity: int) -> int | None:
-    cap = cap_pct(practitioner, rules)
-    return None if cap is None else cap_points(cap, capacity)
 
 
 def _targets(case: Case, elig: Eligibility, closed: set[int], holder: int | None) -> tuple[int, ...]:
@@ -232,6 +138,4 @@ def _why_not(case: Case, elig: Eligibility, closed: set[int], instance: Instance
     eligible = elig.eligible(case)
     if not eligible:
         return elig.explain(case)
-    names = ", ".join(instance.practitioners[i].staff_code for i in eligible[:3])
-    more = f" and {len(eligible) - 3} more" if len(eligible) > 3 else ""
-    return f"every eligible practitioner ({names}{more}) is already above their WMT cap"
+    return capped_out([instance.practitioners[i].staff_code for i in eligible], already=True)

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .bounds import shed_plan
 from .greedy import greedy
-from .model import Solution
 from .problem import AllocationProblem
+from .results import Solution
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def _planned(problem: AllocationProblem, best: Solution, stop: Callable[[], bool
     left = sum(best.unallocated)
 
     def attempt(top: int) -> Solution | None:
-        plan = problem.shed_plan(top)
+        plan = shed_plan(problem, top)
         if plan is None:
             return None
         found = _lowered(problem, greedy(problem, plan), stop)

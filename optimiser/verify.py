@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from .domain import Instance
 from .eligibility import Signature, exclusion
-from .problem import cap_pct
 from .rules import Rules
-from .wmt import cap_points, practitioner_capacity
+from .wmt import cap_pct, cap_points, practitioner_capacity
 
 
 def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfers: int) -> list[str]:
@@ -35,9 +34,9 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
         if new not in staff:
             problems.append(f"case {case.crn} given to unknown practitioner {new}")
             continue
-        rule = exclusion(staff[new], capacity[new], Signature.of(case), rules)
-        if rule:
-            problems.append(f"case {case.crn} given to {new}, who is excluded ({rule})")
+        excluded = exclusion(staff[new], capacity[new], Signature.of(case), rules)
+        if excluded:
+            problems.append(f"case {case.crn} given to {new}, who is excluded ({excluded})")
         received.add(new)
         transfers += bool(case.staff_code)
     if transfers > max_transfers:

@@ -10,6 +10,8 @@ from .rules import Rules
 
 LEVELS_PER_PCT = 10
 """Model resolution: WMT levels are counted in tenths of a percentage point (the MoJ's display precision)."""
+SCALE = 100 * LEVELS_PER_PCT
+"""A load is at or below level L when SCALE x points <= L x available points."""
 
 _RATIO_PLACES = Decimal("1e-15")
 _PCT_RATIO_PLACES = Decimal("1e-3")
@@ -54,8 +56,27 @@ def exact_pct(total_points: int, available: int) -> Fraction:
 
 def level(total_points: int, available: int) -> int:
     """The smallest level L (tenths of a percent) with total/available <= L/1000: ceil(1000 x total / available)."""
-    scale = 100 * LEVELS_PER_PCT
-    return -((-scale * total_points) // available)
+    return -((-SCALE * total_points) // available)
+
+
+def points_at_level(top: int, available: int) -> int:
+    """The most points a practitioner with ``available`` points may hold at or below level ``top``."""
+    return top * available // SCALE
+
+
+def cap_pct(practitioner: Practitioner, rules: Rules) -> Decimal | None:
+    """The WMT % cap on a practitioner: their own max_wmt_pct, else the protected cap, else none."""
+    if practitioner.max_wmt_pct is not None:
+        return practitioner.max_wmt_pct
+    if practitioner.protected:
+        return rules.protected_cap_pct
+    return None
+
+
+def max_load(practitioner: Practitioner, rules: Rules, available: int) -> int | None:
+    """The most points a capped practitioner may end with (None: uncapped)."""
+    cap = cap_pct(practitioner, rules)
+    return None if cap is None else cap_points(cap, available)
 
 
 def cap_points(cap_pct: Decimal, available: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def render(outcome: Outcome) -> dict[str, str]:
         ALLOCATIONS_FILE: _csv(allocations, ALLOCATION_COLUMNS),
         UNALLOCATED_FILE: _csv([list(row) for row in outcome.unallocated], UNALLOCATED_COLUMNS),
         WORKLOAD_FILE: _csv(workload, WORKLOAD_COLUMNS),
-        SUMMARY_FILE: json.dumps(outcome.summary, indent=2, sort_keys=False) + "\n",
+        SUMMARY_FILE: outcome.summary.to_json(),
     }
 
 

@@ -15,7 +15,7 @@ from optimiser.errors import InputError
 from optimiser.generate import generate, write_instance
 from optimiser.pipeline import solve_loaded
 from optimiser.reader import read_instance
-from optimiser.solve import SolveOptions
+from optimiser.results import SolveOptions
 from optimiser.writer import write_outcome
 
 from .conftest import TINY

@@ -16,7 +16,8 @@ from optimiser.domain import Case, Grade, Instance, Practitioner, Rosh
 from optimiser.eligibility import Signature, exclusion
 from optimiser.outcome import holders_after
 from optimiser.rules import rules_from_dict
-from optimiser.solve import OPTIMAL, SolveOptions, solve
+from optimiser.results import SolveOptions, Status
+from optimiser.solve import solve
 from optimiser.verify import verify
 from optimiser.wmt import level, practitioner_capacity
 
@@ -91,7 +92,7 @@ def _score(instance, after, capacity):
 def test_solver_matches_exhaustive_optimum(drawn):
     instance, budget = drawn
     result = solve(instance, RULES, SolveOptions(max_transfers=budget, time_limit=20))
-    assert result.status == OPTIMAL
+    assert result.status is Status.OPTIMAL
     after = holders_after(instance, result)
     assert verify(instance, RULES, after, budget) == []
     capacity = {p.staff_code: practitioner_capacity(p, RULES) for p in instance.practitioners}

@@ -12,13 +12,18 @@ from typer.testing import CliRunner
 
 from optimiser.cli import app
 from optimiser.domain import Case, Grade, Instance, Practitioner, Rosh
-from optimiser.eligibility import RULE_CAPACITY, RULE_GRADE, RULE_PDU, RULE_SKILLS, Signature, exclusion
+from optimiser.eligibility import Rule, Signature, exclusion
 from optimiser.generate import generate, write_instance
 from optimiser.rules import rules_from_dict
-from optimiser.solve import SolveOptions, solve
+from optimiser.results import SolveOptions
+from optimiser.solve import solve
 from optimiser.outcome import holders_after
 
 RULES = rules_from_dict({})
+
+
+def _rule(found):
+    return None if found is None else (found.rule, found.reason)
 
 
 def test_exclusion_names_each_rule():
@@ -26,11 +31,12 @@ def test_exclusion_names_each_rule():
     pso = Practitioner(staff_code="B", grade=Grade.PSO, pdu="N")
     sig = lambda rosh, mappa=0, skills=(), pdu="": Signature(rosh, mappa, frozenset(skills), pdu)  # noqa: E731
     assert exclusion(po, 2176, sig(Rosh.VERY_HIGH, 3, ["DA"], "N"), RULES) is None
-    assert exclusion(po, 2176, sig(Rosh.LOW, pdu="S"), RULES) == RULE_PDU
-    assert exclusion(po, 0, sig(Rosh.LOW), RULES) == RULE_CAPACITY
-    assert exclusion(pso, 2176, sig(Rosh.HIGH), RULES) == RULE_GRADE
-    assert exclusion(pso, 2176, sig(Rosh.MEDIUM, 1), RULES) == RULE_GRADE
-    assert exclusion(pso, 2176, sig(Rosh.MEDIUM, 0, ["DA"]), RULES) == RULE_SKILLS
+    assert _rule(exclusion(po, 2176, sig(Rosh.LOW, pdu="S"), RULES)) == (Rule.PDU, "not in pdu 'S'")
+    assert _rule(exclusion(po, 0, sig(Rosh.LOW), RULES)) == (Rule.CAPACITY, "no available points")
+    assert _rule(exclusion(pso, 2176, sig(Rosh.HIGH), RULES)) == (Rule.GRADE, "grade rule for RoSH HIGH, MAPPA 0 (PSO)")
+    assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 1), RULES)) == (Rule.GRADE,
+                                                                       "grade rule for RoSH MEDIUM, MAPPA 1 (PSO)")
+    assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 0, ["DA"]), RULES)) == (Rule.SKILLS, "missing skills DA")
     relaxed = rules_from_dict({"grades": {"PSO": {"allowed_rosh": ["LOW", "MEDIUM", "HIGH"], "max_mappa": 1}}})
     assert exclusion(pso, 2176, sig(Rosh.HIGH, 1), relaxed) is None
 

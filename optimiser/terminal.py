@@ -13,15 +13,15 @@ from .rules import Rules
 def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
     s = outcome.summary
     lines = [
-        f"{name}: {s['status']} in {s['solve_seconds']:.1f} s",
-        f"  Max WMT:   {s['max_wmt_pct_before']:.1f}% -> {s['max_wmt_pct']:.1f}%"
-        f"   (no allocation can do better than {s['lower_bound_pct']:.1f}%)",
+        f"{name}: {s.status} in {s.solve_seconds:.1f} s",
+        f"  Max WMT:   {s.max_wmt_pct_before:.1f}% -> {s.max_wmt_pct:.1f}%"
+        f"   (no allocation can do better than {s.lower_bound_pct:.1f}%)",
     ]
     for t in rules.thresholds_pct:
-        lines.append(f"  Over {t}%: {s['over_threshold_before'][str(t)]} -> {s['over_threshold_after'][str(t)]} practitioners")
-    lines.append(f"  Allocated {s['allocated']} cases, {s['transfers']} transfers (allowed {s['max_transfers']}), "
-                 f"{s['unallocated']} left unallocated")
-    if s["unallocated"]:
+        lines.append(f"  Over {t}%: {s.over_threshold_before[str(t)]} -> {s.over_threshold_after[str(t)]} practitioners")
+    lines.append(f"  Allocated {s.allocated} cases, {s.transfers} transfers (allowed {s.max_transfers}), "
+                 f"{s.unallocated} left unallocated")
+    if s.unallocated:
         lines.append("  Unallocated cases and the reasons are in unallocated.csv")
     return "\n".join(lines)
 

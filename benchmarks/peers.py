@@ -87,5 +87,12 @@ def lp_bound(problem: AllocationProblem, seconds: float) -> PeerRun:
     h.minimize(z)
     solved = h.getModelStatus().name == "kOptimal"
     value = h.getInfo().objective_function_value
-    return PeerRun(level=None, max_pct=None, bound_pct=value / 10 if solved else None, transfers=None, proven=solved,
-                   seconds=time.monotonic() - started, reached_target_at=None)
+    return PeerRun(
+        level=None,
+        max_pct=None,
+        bound_pct=value / 10 if solved else None,
+        transfers=None,
+        proven=solved,
+        seconds=time.monotonic() - started,
+        reached_target_at=None,
+    )

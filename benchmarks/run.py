@@ -15,9 +15,9 @@ import multiprocessing
 import os
 import platform
 import resource
-from concurrent.futures import ProcessPoolExecutor
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -69,8 +69,9 @@ def instance_folder(family: Family, seed: int) -> Path:
 
 def _peak_mb() -> float:
     """This process's peak resident memory plus its largest child's (worker processes), in MB."""
-    own = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
-               if line.startswith("VmHWM"))
+    own = next(
+        int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")
+    )
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + children) / 1024
 
@@ -84,10 +85,18 @@ def run_product(folder: str, budget: int) -> dict:
     loaded = read_instance(Path(folder))
     result, outcome = solve_loaded(loaded, SolveOptions(max_transfers=budget, workers=WORKERS))
     wall = time.monotonic() - started
-    return {"max_pct": float(_max_pct(result.problem, result.solution)), "bound_pct": float(result.lower_bound_pct),
-            "transfers": outcome.summary.transfers, "seconds": wall, "solve_seconds": result.seconds,
-            "status": result.status, "parts": result.parts, "parts_proven": result.parts_proven, "unallocated": outcome.summary.unallocated,
-            "peak_mb": _peak_mb()}
+    return {
+        "max_pct": float(_max_pct(result.problem, result.solution)),
+        "bound_pct": float(result.lower_bound_pct),
+        "transfers": outcome.summary.transfers,
+        "seconds": wall,
+        "solve_seconds": result.seconds,
+        "status": result.status,
+        "parts": result.parts,
+        "parts_proven": result.parts_proven,
+        "unallocated": outcome.summary.unallocated,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def _problem(folder: str, budget: int):
@@ -99,8 +108,12 @@ def run_greedy(folder: str, budget: int) -> dict:
     problem = _problem(folder, budget)
     started = time.monotonic()
     solution = greedy(problem)
-    return {"max_pct": float(_max_pct(problem, solution)), "transfers": 0, "seconds": time.monotonic() - started,
-            "peak_mb": _peak_mb()}
+    return {
+        "max_pct": float(_max_pct(problem, solution)),
+        "transfers": 0,
+        "seconds": time.monotonic() - started,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def run_peer(which: str, folder: str, budget: int, target_pct: float) -> dict:
@@ -114,9 +127,14 @@ def run_peer(which: str, folder: str, budget: int, target_pct: float) -> dict:
         got = peers.naive_cpsat(problem, target, PEER_SECONDS, WORKERS)
     else:
         got = peers.highs_mip(problem, target, PEER_SECONDS)
-    return {"max_pct": got.max_pct, "bound_pct": got.bound_pct,
-            "transfers": got.transfers, "seconds": got.seconds, "reached": got.reached_target_at,
-            "peak_mb": _peak_mb()}
+    return {
+        "max_pct": got.max_pct,
+        "bound_pct": got.bound_pct,
+        "transfers": got.transfers,
+        "seconds": got.seconds,
+        "reached": got.reached_target_at,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def _level_of(pct: float) -> int:
@@ -159,8 +177,11 @@ def _fmt(value, spec: str = ".2f") -> str:
 
 
 def _best_bound(row: dict) -> float:
-    return max(b for b in (row["product"]["bound_pct"], *(row.get(m, {}).get("bound_pct") for m in ("lp", "cpsat", "highs")))
-               if b is not None)
+    return max(
+        b
+        for b in (row["product"]["bound_pct"], *(row.get(m, {}).get("bound_pct") for m in ("lp", "cpsat", "highs")))
+        if b is not None
+    )
 
 
 def render(rows: list[dict], families: list[Family]) -> str:
@@ -178,10 +199,12 @@ def render(rows: list[dict], families: list[Family]) -> str:
     ]
     for f in families:
         held = _held_cases(instance_folder(f, f.seeds[0]))
-        lines.append(f"- `{f.name}`: {f.practitioners:,} practitioners in {f.pdus} pdu(s), {held:,} allocated and "
-                     f"{f.unallocated:,} unallocated cases ({held + f.unallocated:,} in all), transfer budgets "
-                     f"{', '.join(map(str, f.budgets))}; seeds {', '.join(map(str, f.seeds))}"
-                     f"{'' if f.peers else '; peers and LP not run (models too large for them)'}.")
+        lines.append(
+            f"- `{f.name}`: {f.practitioners:,} practitioners in {f.pdus} pdu(s), {held:,} allocated and "
+            f"{f.unallocated:,} unallocated cases ({held + f.unallocated:,} in all), transfer budgets "
+            f"{', '.join(map(str, f.budgets))}; seeds {', '.join(map(str, f.seeds))}"
+            f"{'' if f.peers else '; peers and LP not run (models too large for them)'}."
+        )
     lines += [
         "",
         "Max WMT is the exact maximum over practitioners (%); gap is to the best proven lower bound of the row "
@@ -205,9 +228,11 @@ def render(rows: list[dict], families: list[Family]) -> str:
                     quality += f" ({r['reached'] / row['product']['seconds']:.0f}x)"
             elif method == "product":
                 quality = f"{r['seconds']:.2f} s ({r['status']}; {r['parts_proven']} of {r['parts']} part(s) proven)"
-            lines.append(f"| {row['family']} | {row['seed']} | {row['budget']} | {method} | {_fmt(r.get('max_pct'), '.3f')} | {_fmt(gap)} | "
-                         f"{_fmt(r.get('bound_pct'), '.3f')} | {_fmt(r.get('transfers'), 'd')} | {r['seconds']:.2f} | {quality} | "
-                         f"{r['peak_mb']:.0f} |")
+            lines.append(
+                f"| {row['family']} | {row['seed']} | {row['budget']} | {method} | {_fmt(r.get('max_pct'), '.3f')} | {_fmt(gap)} | "
+                f"{_fmt(r.get('bound_pct'), '.3f')} | {_fmt(r.get('transfers'), 'd')} | {r['seconds']:.2f} | {quality} | "
+                f"{r['peak_mb']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -39,8 +39,9 @@ def window(as_of: datetime, weeks: int) -> tuple[datetime, datetime]:
     return week_start(as_of) - timedelta(weeks=weeks - 1), as_of
 
 
-def excessive(series: Iterable[tuple[str, str, datetime, float | None]], as_of: datetime, weeks: int,
-              threshold: float) -> list[Alert]:
+def excessive(
+    series: Iterable[tuple[str, str, datetime, float | None]], as_of: datetime, weeks: int, threshold: float
+) -> list[Alert]:
     """Practitioners over ``threshold`` % in each of the ``weeks`` weeks up to ``as_of``, highest last figure first."""
     first, _ = window(as_of, weeks)
     latest: dict[str, dict[int, tuple[datetime, float | None]]] = {}
@@ -55,7 +56,8 @@ def excessive(series: Iterable[tuple[str, str, datetime, float | None]], as_of: 
             seen[index] = (at, pct)
     alerts = []
     for staff, by_week in latest.items():
-        values = [by_week.get(i, (None, None))[1] for i in range(weeks)]
-        if all(v is not None and v > threshold for v in values):
-            alerts.append(Alert(staff, grades[staff], tuple(values)))
+        values = [by_week[i][1] if i in by_week else None for i in range(weeks)]
+        known = [v for v in values if v is not None]
+        if len(known) == weeks and all(v > threshold for v in known):
+            alerts.append(Alert(staff, grades[staff], tuple(known)))
     return sorted(alerts, key=lambda a: (-a.weekly_pct[-1], a.staff_code))

@@ -38,8 +38,10 @@ def _holders(instance: Instance, moves: pd.DataFrame, problems: list[str]) -> di
             problems.append(f"{ALLOCATIONS_FILE} row {row}: case {move.crn} moved twice")
         seen.add(move.crn)
         if move.from_staff_code != after[move.crn]:
-            problems.append(f"{ALLOCATIONS_FILE} row {row}: {move.crn} is held by {after[move.crn] or 'nobody'}, "
-                            f"not {move.from_staff_code or 'nobody'}")
+            problems.append(
+                f"{ALLOCATIONS_FILE} row {row}: {move.crn} is held by {after[move.crn] or 'nobody'}, "
+                f"not {move.from_staff_code or 'nobody'}"
+            )
         expected = Action.TRANSFER if after[move.crn] else Action.ALLOCATE
         if move.action != expected:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: action {move.action}, expected {expected}")
@@ -59,8 +61,13 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     problems += verify(instance, rules, after, int(summary.get("max_transfers", 0)))
     still_unallocated = {crn for crn, holder in after.items() if not holder}
     listed = set(left["crn"])
-    problems += [f"case {crn} is neither allocated nor listed in {UNALLOCATED_FILE}" for crn in sorted(still_unallocated - listed)]
-    problems += [f"case {crn} is listed in {UNALLOCATED_FILE} but was allocated" for crn in sorted(listed - still_unallocated)]
+    problems += [
+        f"case {crn} is neither allocated nor listed in {UNALLOCATED_FILE}"
+        for crn in sorted(still_unallocated - listed)
+    ]
+    problems += [
+        f"case {crn} is listed in {UNALLOCATED_FILE} but was allocated" for crn in sorted(listed - still_unallocated)
+    ]
     loads = workloads(instance, rules, after)
     problems += _compare_workload(loads, work)
     figures = {
@@ -70,8 +77,11 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
         "max_wmt_pct": float(max_pct(loads, "wmt_pct_after")),
         "max_wmt_pct_before": float(max_pct(loads, "wmt_pct_before")),
     }
-    problems += [f"{SUMMARY_FILE}: {key} is {summary.get(key)}, re-derived {value}"
-                 for key, value in figures.items() if summary.get(key) != value]
+    problems += [
+        f"{SUMMARY_FILE}: {key} is {summary.get(key)}, re-derived {value}"
+        for key, value in figures.items()
+        if summary.get(key) != value
+    ]
     if float(summary.get("lower_bound_pct", 0)) > figures["max_wmt_pct"]:
         problems.append(f"{SUMMARY_FILE}: lower_bound_pct {summary['lower_bound_pct']} is above the maximum achieved")
     return problems
@@ -86,10 +96,17 @@ def _compare_workload(loads, work: pd.DataFrame) -> list[str]:
             problems.append(f"{WORKLOAD_FILE}: no row for {w.staff_code}")
             continue
         expected = {
-            "available_points": str(w.available_points), "points_before": str(w.points_before),
-            "points_after": str(w.points_after), "cases_before": str(w.cases_before), "cases_after": str(w.cases_after),
-            "wmt_pct_before": format_pct(w.wmt_pct_before), "wmt_pct_after": format_pct(w.wmt_pct_after),
+            "available_points": str(w.available_points),
+            "points_before": str(w.points_before),
+            "points_after": str(w.points_after),
+            "cases_before": str(w.cases_before),
+            "cases_after": str(w.cases_after),
+            "wmt_pct_before": format_pct(w.wmt_pct_before),
+            "wmt_pct_after": format_pct(w.wmt_pct_after),
         }
-        problems += [f"{WORKLOAD_FILE}: {w.staff_code} {col} is {row.get(col)!r}, re-derived {value!r}"
-                     for col, value in expected.items() if row.get(col) != value]
+        problems += [
+            f"{WORKLOAD_FILE}: {w.staff_code} {col} is {row.get(col)!r}, re-derived {value!r}"
+            for col, value in expected.items()
+            if row.get(col) != value
+        ]
     return problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from .alerts import excessive, window
-
 from .check import check_result
 from .errors import InputError, VerificationError
 from .generate import generate as generate_instance
@@ -28,10 +27,10 @@ from .history import DB_ENV, DEFAULT_DB, History, RunRecord, database_url, insta
 from .interrupt import Cancellation, Interrupted, run_interruptibly
 from .pipeline import solve_loaded
 from .reader import INSTANCE_FILES, read_instance
-from .terminal import alerts_table, history_table, run_details, solve_summary, validate_summary
-from .runlog import RunLog
-from .rules import RULES_FILE, dump_toml, load_rules
 from .results import SolveOptions
+from .rules import RULES_FILE, dump_toml, load_rules
+from .runlog import RunLog
+from .terminal import alerts_table, history_table, run_details, solve_summary, validate_summary
 from .writer import OUTPUT_FILES, write_outcome
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
@@ -44,7 +43,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-InstanceArg = Annotated[Path, typer.Argument(help="Instance folder: practitioners.csv, cases.csv, optional rules.toml.")]
+InstanceArg = Annotated[
+    Path, typer.Argument(help="Instance folder: practitioners.csv, cases.csv, optional rules.toml.")
+]
 
 
 def _fail_input(exc: InputError) -> typer.Exit:
@@ -52,9 +53,15 @@ def _fail_input(exc: InputError) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help=f"Run history: a SQLite file path or a database URL (postgresql+psycopg://...). "
-    f"Default: ${DB_ENV}, else {DEFAULT_DB}.", show_default=False)]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help=f"Run history: a SQLite file path or a database URL (postgresql+psycopg://...). "
+        f"Default: ${DB_ENV}, else {DEFAULT_DB}.",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -64,21 +71,31 @@ def solve(
     max_transfers: Annotated[int, typer.Option(min=0, help="Most already-allocated cases that may move.")] = 0,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds the search may take.")] = 30.0,
     seed: Annotated[int, typer.Option(help="Search seed: same input and seed, same result.")] = 0,
-    workers: Annotated[int, typer.Option(min=1, help="Processes solving independent pdus in parallel; the result "
-                                         "is the same whatever the number.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Processes solving independent pdus in parallel; the result is the same whatever the number."
+        ),
+    ] = 1,
     exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
     db: DbOption = None,
     history: Annotated[bool, typer.Option(help="Record the run in the history database.")] = True,
     log_json: Annotated[bool, typer.Option(help="Write structured JSON log lines to stderr (no names).")] = False,
 ) -> None:
     """Allocate every unallocated case; write allocations, unallocated cases, workloads and a summary."""
-    options = SolveOptions(max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers,
-                           exact_spread=exact_spread)
-    started_at, run_id = datetime.now(timezone.utc), new_run_id()
+    options = SolveOptions(
+        max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers, exact_spread=exact_spread
+    )
+    started_at, run_id = datetime.now(UTC), new_run_id()
     log = RunLog(run_id, log_json)
     hashed = instance_hash(instance, INSTANCE_FILES) if instance.is_dir() else ""
-    parameters = {"max_transfers": max_transfers, "time_limit": time_limit, "seed": seed, "workers": workers,
-                  "exact_spread": exact_spread}
+    parameters = {
+        "max_transfers": max_transfers,
+        "time_limit": time_limit,
+        "seed": seed,
+        "workers": workers,
+        "exact_spread": exact_spread,
+    }
     log.event("run_started", instance_hash=hashed, **parameters)
     try:
         loaded, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, options, cancel, log))
@@ -91,15 +108,21 @@ def solve(
         raise _fail_input(exc) from None
     except VerificationError as exc:
         log.event("verification_failed", violations=len(exc.violations), exit_status=EXIT_VERIFY)
-        typer.echo("error: the solver's result broke a hard rule, so nothing was written. This is a bug: "
-                   "please report it with the instance. Violations:", err=True)
+        typer.echo(
+            "error: the solver's result broke a hard rule, so nothing was written. This is a bug: "
+            "please report it with the instance. Violations:",
+            err=True,
+        )
         for violation in exc.violations[:20]:
             typer.echo(f"  - {violation}", err=True)
         raise typer.Exit(EXIT_VERIFY) from None
     except Exception as exc:  # a bug: say so plainly, keep the traceback for the report, write nothing
         log.event("internal_error", error=type(exc).__name__, exit_status=EXIT_VERIFY)
-        typer.echo(f"error: internal error ({type(exc).__name__}: {exc}); nothing was written. This is a bug: "
-                   "please report it with the instance and this traceback:", err=True)
+        typer.echo(
+            f"error: internal error ({type(exc).__name__}: {exc}); nothing was written. This is a bug: "
+            "please report it with the instance and this traceback:",
+            err=True,
+        )
         typer.echo(traceback.format_exc(), err=True)
         raise typer.Exit(EXIT_VERIFY) from None
     for warning in loaded.warnings:
@@ -120,17 +143,38 @@ def _solve_logged(instance: Path, options: SolveOptions, cancel: Cancellation, l
     started = time.monotonic()
     loaded = read_instance(instance)
     cases = loaded.instance.cases
-    log.event("read", seconds=round(time.monotonic() - started, 3), practitioners=len(loaded.instance.practitioners),
-              cases=len(cases), unallocated=sum(1 for c in cases if not c.allocated), warnings=len(loaded.warnings))
+    log.event(
+        "read",
+        seconds=round(time.monotonic() - started, 3),
+        practitioners=len(loaded.instance.practitioners),
+        cases=len(cases),
+        unallocated=sum(1 for c in cases if not c.allocated),
+        warnings=len(loaded.warnings),
+    )
     result, outcome = solve_loaded(loaded, options, cancel)
     for stage in result.stages:
-        log.event("stage", part=stage.part, stage=stage.name, status=stage.status, objective=stage.objective,
-                  bound=stage.bound, seconds=stage.seconds)
+        log.event(
+            "stage",
+            part=stage.part,
+            stage=stage.name,
+            status=stage.status,
+            objective=stage.objective,
+            bound=stage.bound,
+            seconds=stage.seconds,
+        )
     s = outcome.summary
-    log.event("solved", status=s.status, parts=s.parts, seconds=s.solve_seconds,
-              max_wmt_pct_before=s.max_wmt_pct_before, max_wmt_pct=s.max_wmt_pct,
-              lower_bound_pct=s.lower_bound_pct, allocated=s.allocated, transfers=s.transfers,
-              unallocated=s.unallocated)
+    log.event(
+        "solved",
+        status=s.status,
+        parts=s.parts,
+        seconds=s.solve_seconds,
+        max_wmt_pct_before=s.max_wmt_pct_before,
+        max_wmt_pct=s.max_wmt_pct,
+        lower_bound_pct=s.lower_bound_pct,
+        allocated=s.allocated,
+        transfers=s.transfers,
+        unallocated=s.unallocated,
+    )
     return loaded, outcome
 
 
@@ -141,8 +185,11 @@ def _record(db: str | None, record: RunRecord, log: RunLog) -> None:
         History(url).record(record)
     except SQLAlchemyError as exc:
         log.event("history_failed", exit_status=EXIT_HISTORY)
-        typer.echo(f"error: results written, but the run could not be recorded in the history ({_safe(url)}): "
-                   f"{type(exc).__name__}: {exc.orig if getattr(exc, 'orig', None) else exc}", err=True)
+        typer.echo(
+            f"error: results written, but the run could not be recorded in the history ({_safe(url)}): "
+            f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}",
+            err=True,
+        )
         raise typer.Exit(EXIT_HISTORY) from None
     log.event("recorded", database=_safe(url))
     typer.echo(f"  Recorded as run {record.run_id[:8]} in {_safe(url)}")
@@ -175,14 +222,16 @@ def history_command(
 def alerts(
     weeks: Annotated[int, typer.Option(min=1, help="Consecutive weeks to look back over.")] = 4,
     threshold: Annotated[float, typer.Option(help="WMT % a practitioner must be over in each of those weeks.")] = 110.0,
-    as_of: Annotated[datetime | None, typer.Option(help="Last day to count (default: the latest recorded run).",
-                                                   show_default=False)] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option(help="Last day to count (default: the latest recorded run).", show_default=False)
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Practitioners over the threshold in every one of the last N weekly runs (excessive workload), with their trend."""
     store = _open_history(db)
-    moment = as_of.replace(tzinfo=timezone.utc) + timedelta(days=1) - timedelta(microseconds=1) if as_of else \
-        store.latest_run_time()
+    moment = (
+        as_of.replace(tzinfo=UTC) + timedelta(days=1) - timedelta(microseconds=1) if as_of else store.latest_run_time()
+    )
     if moment is None:
         typer.echo("No runs recorded yet.")
         return
@@ -231,7 +280,9 @@ def check(
 
 @app.command()
 def rules(
-    instance: Annotated[Path | None, typer.Argument(help="Instance folder whose rules.toml to merge (optional).")] = None,
+    instance: Annotated[
+        Path | None, typer.Argument(help="Instance folder whose rules.toml to merge (optional).")
+    ] = None,
 ) -> None:
     """Print the rules in force (defaults merged with the instance's rules.toml) as TOML to start from."""
     try:
@@ -255,4 +306,3 @@ def generate(
 
 def main() -> None:
     app()
-

@@ -52,14 +52,20 @@ def split(problem: AllocationProblem) -> list[Part]:
     owned: dict[int, list[int]] = {}
     for k, cls in enumerate(problem.classes):
         owned.setdefault(root(cls.holders[0]), []).append(k)
-    return [_part(problem, tuple(staff), tuple(owned[r])) for r, staff in sorted(members.items(), key=lambda kv: kv[1][0])]
+    return [
+        _part(problem, tuple(staff), tuple(owned[r])) for r, staff in sorted(members.items(), key=lambda kv: kv[1][0])
+    ]
 
 
 def _part(problem: AllocationProblem, staff: tuple[int, ...], classes: tuple[int, ...]) -> Part:
     local = {p: i for i, p in enumerate(staff)}
     sub_classes = tuple(
-        CaseClass(points=c.points, crns=c.crns, holder=None if c.holder is None else local[c.holder],
-                  targets=tuple(local[p] for p in c.targets))
+        CaseClass(
+            points=c.points,
+            crns=c.crns,
+            holder=None if c.holder is None else local[c.holder],
+            targets=tuple(local[p] for p in c.targets),
+        )
         for c in (problem.classes[k] for k in classes)
     )
     sub = AllocationProblem(

@@ -6,6 +6,7 @@ instance can be copied and changed (``model_copy(update=...)``) for what-if runs
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
@@ -56,7 +57,8 @@ def _codes(value: object) -> frozenset[str]:
     """Parse a ``;``-separated list of codes (skills) into a set, upper-cased."""
     if isinstance(value, str):
         return frozenset(part.strip().upper() for part in value.split(";") if part.strip())
-    return frozenset(str(part).strip().upper() for part in value or () if str(part).strip())
+    parts: Iterable[object] = value if isinstance(value, Iterable) else ()
+    return frozenset(str(part).strip().upper() for part in parts if str(part).strip())
 
 
 class Frozen(BaseModel):

@@ -60,8 +60,9 @@ def exclusion(practitioner: Practitioner, capacity: int, sig: Signature, rules: 
     if capacity <= 0:
         return Exclusion(Rule.CAPACITY, "no available points")
     if not rules.grade_allows(practitioner.grade, sig.rosh, sig.mappa_level):
-        return Exclusion(Rule.GRADE,
-                         f"grade rule for RoSH {sig.rosh.value}, MAPPA {sig.mappa_level} ({practitioner.grade.value})")
+        return Exclusion(
+            Rule.GRADE, f"grade rule for RoSH {sig.rosh.value}, MAPPA {sig.mappa_level} ({practitioner.grade.value})"
+        )
     if not sig.required_skills <= practitioner.skills:
         return Exclusion(Rule.SKILLS, f"missing skills {';'.join(sorted(sig.required_skills - practitioner.skills))}")
     return None

@@ -16,7 +16,9 @@ from .interrupt import Cancellation
 T = TypeVar("T")
 
 
-def run_all(task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], workers: int, cancellation: Cancellation) -> list[T]:
+def run_all(
+    task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], workers: int, cancellation: Cancellation
+) -> list[T]:
     """``task(*job)`` for every job, in order: here when ``workers`` is 1, else in a process pool."""
     if workers <= 1 or len(jobs) <= 1:
         return [task(*job, cancellation) for job in jobs]

@@ -44,9 +44,16 @@ def _practitioner(rng: random.Random, code: str, pdu: str, grade: Grade) -> Prac
     if grade is Grade.PO and rng.random() < 0.2:
         skills.add("SO")
     return Practitioner(
-        staff_code=code, name=f"Practitioner {code}", grade=grade, pdu=pdu, team_code=f"{pdu}-T{rng.randint(1, 3)}",
-        contracted_hours=hours, reduction_hours=reduction.quantize(Decimal("0.1")),
-        other_points=rng.choice((0, 0, 65, 120, 138, 203, 258)), protected=protected, skills=frozenset(skills),
+        staff_code=code,
+        name=f"Practitioner {code}",
+        grade=grade,
+        pdu=pdu,
+        team_code=f"{pdu}-T{rng.randint(1, 3)}",
+        contracted_hours=hours,
+        reduction_hours=reduction.quantize(Decimal("0.1")),
+        other_points=rng.choice((0, 0, 65, 120, 138, 203, 258)),
+        protected=protected,
+        skills=frozenset(skills),
     )
 
 
@@ -68,8 +75,15 @@ def _case(rng: random.Random, crn: str, pdu: str) -> Case:
     if rosh in (Rosh.HIGH, Rosh.VERY_HIGH) and rng.random() < 0.15:
         skills.add("SO")
     tier = letter + rng.choice("3322110")
-    return Case(crn=crn, tier=tier, case_type=_pick(rng, _CASE_TYPES), rosh=rosh, mappa_level=mappa,
-                required_skills=frozenset(skills), pdu=pdu)
+    return Case(
+        crn=crn,
+        tier=tier,
+        case_type=_pick(rng, _CASE_TYPES),
+        rosh=rosh,
+        mappa_level=mappa,
+        required_skills=frozenset(skills),
+        pdu=pdu,
+    )
 
 
 def generate(practitioners: int, unallocated: int, seed: int, pdus: int = 1, rules: Rules | None = None) -> Instance:
@@ -125,11 +139,35 @@ def _frame(items, columns: list[str]) -> pd.DataFrame:
 
 def write_instance(folder: Path, instance: Instance) -> None:
     """Write an instance folder in the contract's format."""
-    p_cols = ["staff_code", "name", "grade", "pdu", "team_code", "contracted_hours", "reduction_hours",
-              "other_points", "protected", "max_wmt_pct", "skills"]
-    c_cols = ["crn", "tier", "case_type", "rosh", "mappa_level", "staff_code", "pinned", "points",
-              "required_skills", "pdu"]
-    write_files_atomically(Path(folder), {
-        PRACTITIONERS_FILE: _frame(instance.practitioners, p_cols).to_csv(index=False),
-        CASES_FILE: _frame(instance.cases, c_cols).to_csv(index=False),
-    })
+    p_cols = [
+        "staff_code",
+        "name",
+        "grade",
+        "pdu",
+        "team_code",
+        "contracted_hours",
+        "reduction_hours",
+        "other_points",
+        "protected",
+        "max_wmt_pct",
+        "skills",
+    ]
+    c_cols = [
+        "crn",
+        "tier",
+        "case_type",
+        "rosh",
+        "mappa_level",
+        "staff_code",
+        "pinned",
+        "points",
+        "required_skills",
+        "pdu",
+    ]
+    write_files_atomically(
+        Path(folder),
+        {
+            PRACTITIONERS_FILE: _frame(instance.practitioners, p_cols).to_csv(index=False),
+            CASES_FILE: _frame(instance.cases, c_cols).to_csv(index=False),
+        },
+    )

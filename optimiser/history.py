@@ -11,15 +11,26 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, create_engine,
-                        select)
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    select,
+)
 from sqlalchemy.engine import Engine
 
 from .outcome import Outcome
@@ -31,7 +42,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 metadata = MetaData()
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("run_id", String(32), primary_key=True),
     Column("started_at", DateTime(timezone=True), nullable=False, index=True),
     Column("instance", String(1024), nullable=False),
@@ -49,7 +61,8 @@ runs = Table(
 )
 
 workloads = Table(
-    "workloads", metadata,
+    "workloads",
+    metadata,
     Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     Column("staff_code", String(64), primary_key=True, index=True),
     Column("grade", String(8), nullable=False),
@@ -63,7 +76,8 @@ workloads = Table(
 )
 
 allocations = Table(
-    "allocations", metadata,
+    "allocations",
+    metadata,
     Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     Column("crn", String(64), primary_key=True),
     Column("from_staff_code", String(64), nullable=False),
@@ -123,12 +137,24 @@ class History:
         """Store a run and its rows in one transaction: all of it or none."""
         s = run.summary
         with self.engine.begin() as conn:
-            conn.execute(runs.insert().values(
-                run_id=run.run_id, started_at=run.started_at, instance=run.instance, instance_hash=run.instance_hash,
-                parameters=run.parameters, status=s["status"], max_wmt_pct_before=s["max_wmt_pct_before"],
-                max_wmt_pct=s["max_wmt_pct"], lower_bound_pct=s["lower_bound_pct"], transfers=s["transfers"],
-                allocated=s["allocated"], unallocated=s["unallocated"], solve_seconds=s["solve_seconds"], summary=s,
-            ))
+            conn.execute(
+                runs.insert().values(
+                    run_id=run.run_id,
+                    started_at=run.started_at,
+                    instance=run.instance,
+                    instance_hash=run.instance_hash,
+                    parameters=run.parameters,
+                    status=s["status"],
+                    max_wmt_pct_before=s["max_wmt_pct_before"],
+                    max_wmt_pct=s["max_wmt_pct"],
+                    lower_bound_pct=s["lower_bound_pct"],
+                    transfers=s["transfers"],
+                    allocated=s["allocated"],
+                    unallocated=s["unallocated"],
+                    solve_seconds=s["solve_seconds"],
+                    summary=s,
+                )
+            )
             if run.workloads:
                 conn.execute(workloads.insert(), [dict(w, run_id=run.run_id) for w in run.workloads])
             if run.allocations:
@@ -147,18 +173,22 @@ class History:
             if len(found) != 1:
                 return None
             run = dict(found[0]._mapping)
-            loads = conn.execute(select(workloads).where(workloads.c.run_id == run["run_id"])
-                                 .order_by(workloads.c.staff_code)).all()
-            moves = conn.execute(select(allocations).where(allocations.c.run_id == run["run_id"])
-                                 .order_by(allocations.c.crn)).all()
+            loads = conn.execute(
+                select(workloads).where(workloads.c.run_id == run["run_id"]).order_by(workloads.c.staff_code)
+            ).all()
+            moves = conn.execute(
+                select(allocations).where(allocations.c.run_id == run["run_id"]).order_by(allocations.c.crn)
+            ).all()
         return run, [dict(r._mapping) for r in loads], [dict(r._mapping) for r in moves]
 
     def workload_series(self, since: datetime, until: datetime) -> list[tuple[str, str, datetime, float | None]]:
         """(staff_code, grade, run time, WMT % after) for every run in [since, until], oldest first."""
-        query = (select(workloads.c.staff_code, workloads.c.grade, runs.c.started_at, workloads.c.wmt_pct_after)
-                 .join(runs, runs.c.run_id == workloads.c.run_id)
-                 .where(runs.c.started_at >= since, runs.c.started_at <= until)
-                 .order_by(runs.c.started_at, runs.c.run_id))
+        query = (
+            select(workloads.c.staff_code, workloads.c.grade, runs.c.started_at, workloads.c.wmt_pct_after)
+            .join(runs, runs.c.run_id == workloads.c.run_id)
+            .where(runs.c.started_at >= since, runs.c.started_at <= until)
+            .order_by(runs.c.started_at, runs.c.run_id)
+        )
         with self.engine.connect() as conn:
             return [(r[0], r[1], _utc(r[2]), r[3]) for r in conn.execute(query)]
 
@@ -170,7 +200,7 @@ class History:
 
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes: they were stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def migrate(engine: Engine) -> None:
@@ -182,20 +212,41 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def run_record(run_id: str, started_at: datetime, instance: Path, hashed: str, parameters: dict[str, Any],
-               outcome: Outcome) -> RunRecord:
+def run_record(
+    run_id: str, started_at: datetime, instance: Path, hashed: str, parameters: dict[str, Any], outcome: Outcome
+) -> RunRecord:
     """The history's copy of a solve's outcome."""
     return RunRecord(
-        run_id=run_id, started_at=started_at, instance=str(instance), instance_hash=hashed, parameters=parameters,
+        run_id=run_id,
+        started_at=started_at,
+        instance=str(instance),
+        instance_hash=hashed,
+        parameters=parameters,
         summary=outcome.summary.to_dict(),
-        workloads=[{
-            "staff_code": w.staff_code, "grade": w.grade, "available_points": w.available_points,
-            "points_before": w.points_before, "points_after": w.points_after,
-            "wmt_pct_before": _float(w.wmt_pct_before), "wmt_pct_after": _float(w.wmt_pct_after),
-            "cases_before": w.cases_before, "cases_after": w.cases_after,
-        } for w in outcome.workloads],
-        allocations=[{"crn": m.crn, "from_staff_code": m.from_staff_code, "to_staff_code": m.to_staff_code,
-                      "action": m.action, "points": m.points} for m in outcome.moves],
+        workloads=[
+            {
+                "staff_code": w.staff_code,
+                "grade": w.grade,
+                "available_points": w.available_points,
+                "points_before": w.points_before,
+                "points_after": w.points_after,
+                "wmt_pct_before": _float(w.wmt_pct_before),
+                "wmt_pct_after": _float(w.wmt_pct_after),
+                "cases_before": w.cases_before,
+                "cases_after": w.cases_after,
+            }
+            for w in outcome.workloads
+        ],
+        allocations=[
+            {
+                "crn": m.crn,
+                "from_staff_code": m.from_staff_code,
+                "to_staff_code": m.to_staff_code,
+                "action": m.action,
+                "points": m.points,
+            }
+            for m in outcome.moves
+        ],
     )
 
 

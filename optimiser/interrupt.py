@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -23,12 +23,18 @@ class Interrupted(Exception):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
+class Search(Protocol):
+    """A running search that can be asked to stop (CP-SAT's solver is one)."""
+
+    def stop_search(self) -> None: ...
+
+
 class Cancellation:
     """Shared between the waiting main thread and the solve: cancel() stops every attached search."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._searches: set[object] = set()
+        self._searches: set[Search] = set()
         self.signum: int | None = None
 
     @property
@@ -41,14 +47,14 @@ class Cancellation:
             for search in self._searches:
                 search.stop_search()
 
-    def attach(self, search: object) -> None:
+    def attach(self, search: Search) -> None:
         """Register a running search (anything with ``stop_search()``); stopped at once if already cancelled."""
         with self._lock:
             self._searches.add(search)
             if self.cancelled:
                 search.stop_search()
 
-    def detach(self, search: object) -> None:
+    def detach(self, search: Search) -> None:
         with self._lock:
             self._searches.discard(search)
 
@@ -69,8 +75,9 @@ def run_interruptibly(work: Callable[[Cancellation], T]) -> T:
         except BaseException as exc:  # handed to the main thread below
             outcome["error"] = exc
 
-    previous = {s: signal.signal(s, lambda signum, _frame: cancellation.cancel(signum))
-                for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        s: signal.signal(s, lambda signum, _frame: cancellation.cancel(signum)) for s in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         worker = threading.Thread(target=target, name="solve", daemon=True)
         worker.start()

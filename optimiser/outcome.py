@@ -113,8 +113,10 @@ def holders_after(instance: Instance, result: Result) -> dict[str, str]:
 def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[Workload, ...]:
     """Each practitioner's points and cases before and after, from the case holders."""
     points = {c.crn: rules.case_points(c) for c in instance.cases}
-    before_pts, after_pts = Counter(), Counter()
-    before_n, after_n = Counter(), Counter()
+    before_pts: Counter[str] = Counter()
+    after_pts: Counter[str] = Counter()
+    before_n: Counter[str] = Counter()
+    after_n: Counter[str] = Counter()
     for case in instance.cases:
         before_pts[case.staff_code] += points[case.crn]
         before_n[case.staff_code] += 1
@@ -161,8 +163,13 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
     loads = workloads(instance, rules, after)
     made = moves(instance, rules, after)
     reasons = dict(result.problem.unplaceable)
-    left = tuple(sorted((crn, reasons[crn] if crn in reasons else _capacity_reason(result, crn))
-                        for crn, p in after.items() if not p))
+    left = tuple(
+        sorted(
+            (crn, reasons[crn] if crn in reasons else _capacity_reason(result, crn))
+            for crn, p in after.items()
+            if not p
+        )
+    )
     options = result.options
     summary = Summary(
         status=result.status,

@@ -11,8 +11,9 @@ from .solve import solve
 from .verify import verify
 
 
-def solve_loaded(loaded: LoadedInstance, options: SolveOptions,
-                 cancellation: Cancellation | None = None) -> tuple[Result, Outcome]:
+def solve_loaded(
+    loaded: LoadedInstance, options: SolveOptions, cancellation: Cancellation | None = None
+) -> tuple[Result, Outcome]:
     """Solve and verify; raises VerificationError rather than return an allocation that breaks a rule."""
     result = solve(loaded.instance, loaded.rules, options, cancellation)
     violations = verify(loaded.instance, loaded.rules, holders_after(loaded.instance, result), options.max_transfers)

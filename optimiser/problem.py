@@ -18,6 +18,7 @@ from .eligibility import Eligibility, capped_out
 from .rules import Rules
 from .wmt import max_load
 
+
 @dataclass(frozen=True)
 class CaseClass:
     """Interchangeable cases: ``crns`` each worth ``points``, held by ``holder`` (None: unallocated)."""
@@ -65,8 +66,11 @@ class AllocationProblem:
     @cached_property
     def slack_classes(self) -> frozenset[int]:
         """Unallocated classes whose every receiver is capped: they may not fit, so may stay unallocated."""
-        return frozenset(k for k, c in enumerate(self.classes)
-                         if c.holder is None and all(self.max_load[p] is not None for p in c.targets))
+        return frozenset(
+            k
+            for k, c in enumerate(self.classes)
+            if c.holder is None and all(self.max_load[p] is not None for p in c.targets)
+        )
 
     @cached_property
     def level_range(self) -> tuple[int, int]:

@@ -117,12 +117,13 @@ def _message(error: dict[str, Any], column: str | None, cells: dict[str, str]) -
 
 
 def _parse_rows(spec: _TableSpec, rows: list[tuple[int, dict[str, str]]]) -> list[Any]:
-    items, first_row = [], {}
+    items: list[Any] = []
+    first_row: dict[str, int] = {}
     for row, cells in rows:
         try:
             item = spec.model.model_validate(cells)
         except ValidationError as exc:
-            error = exc.errors()[0]
+            error = dict(exc.errors()[0])
             column = _column_of(error)
             raise InputError(spec.file, row, column, _message(error, column, cells)) from None
         key = getattr(item, spec.key)
@@ -137,7 +138,10 @@ def _check_hours(rows: list[int], practitioners: list[Practitioner], rules: Rule
     for row, practitioner in zip(rows, practitioners, strict=True):
         if practitioner.reduction_hours > contracted_hours(practitioner, rules):
             raise InputError(
-                PRACTITIONERS_FILE, row, "reduction_hours", "must not exceed contracted_hours (default: the grade's hours)"
+                PRACTITIONERS_FILE,
+                row,
+                "reduction_hours",
+                "must not exceed contracted_hours (default: the grade's hours)",
             )
 
 

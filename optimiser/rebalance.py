@@ -102,14 +102,16 @@ class Rebalancer:
             split = self._split(p, q)
             if split is not None and split.top < current and (best is None or split.top < best.top):
                 best_q, best = q, split
-        if best is not None:
+        if best_q is not None and best is not None:
             self._apply(p, best_q, best)
         return best_q
 
     def solution(self) -> Solution:
         """The current allocation as class counts (held cases where the starting solution had them)."""
-        counts: list[dict[int, int]] = [{c.holder: n} if n else {}
-                                        for c, n in zip(self.problem.classes, self.staying, strict=True)]
+        counts: list[dict[int, int]] = [
+            {c.holder: n} if n and c.holder is not None else {}
+            for c, n in zip(self.problem.classes, self.staying, strict=True)
+        ]
         for p, items in enumerate(self.items):
             for k in items:
                 counts[k][p] = counts[k].get(p, 0) + 1
@@ -124,8 +126,10 @@ class Rebalancer:
             pool_q.remove(keep_on_q)
         fixed_p = [k for k in self.items[p] if q not in self.allowed[k]]
         fixed_q = [k for k in pool_q if p not in self.allowed[k]] + ([] if keep_on_q is None else [keep_on_q])
-        free = sorted((k for k in self.items[p] + pool_q if p in self.allowed[k] and q in self.allowed[k]),
-                      key=lambda k: -problem.classes[k].points)
+        free = sorted(
+            (k for k in self.items[p] + pool_q if p in self.allowed[k] and q in self.allowed[k]),
+            key=lambda k: -problem.classes[k].points,
+        )
         if not free and keep_on_q is None:
             return None
         weights = [problem.classes[k].points for k in free]
@@ -135,8 +139,9 @@ class Rebalancer:
         a_p, a_q = problem.available[p], problem.available[q]
         if a_q <= 0:
             return None
-        low = 0 if problem.max_load[q] is None else total - (problem.max_load[q] - base_q)
-        high = total if problem.max_load[p] is None else problem.max_load[p] - base_p
+        cap_p, cap_q = problem.max_load[p], problem.max_load[q]
+        low = 0 if cap_q is None else total - (cap_q - base_q)
+        high = total if cap_p is None else cap_p - base_p
         low, high = max(low, 0), min(high, total)
         if low > high:
             return None
@@ -232,7 +237,9 @@ class Rebalancer:
 
     def _top(self) -> int:
         """The practitioner with the highest ratio (fixed ones included: shedding cannot lower them)."""
-        return max((p for p in range(self.problem.n) if self.problem.available[p] > 0), key=lambda p: (self.ratio(p), -p))
+        return max(
+            (p for p in range(self.problem.n) if self.problem.available[p] > 0), key=lambda p: (self.ratio(p), -p)
+        )
 
     def return_transfers(self) -> None:
         """Send transferred cases back to their holders wherever that keeps everyone within the current maximum."""
@@ -243,7 +250,8 @@ class Rebalancer:
                 holder, points = problem.classes[k].holder, problem.classes[k].points
                 if holder is None or Fraction(self.load[holder] + points, problem.available[holder]) > top:
                     continue
-                if problem.max_load[holder] is not None and self.load[holder] + points > problem.max_load[holder]:
+                cap = problem.max_load[holder]
+                if cap is not None and self.load[holder] + points > cap:
                     continue
                 self._move(k, q, holder)
 

@@ -81,8 +81,13 @@ class Solution:
         return max(self.levels(problem).values(), default=0)
 
     def transfers(self, problem: AllocationProblem) -> int:
-        return sum(n for cls, taken in zip(problem.classes, self.counts, strict=True) if cls.holder is not None
-                   for p, n in taken.items() if p != cls.holder)
+        return sum(
+            n
+            for cls, taken in zip(problem.classes, self.counts, strict=True)
+            if cls.holder is not None
+            for p, n in taken.items()
+            if p != cls.holder
+        )
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,12 @@ DEFAULTS: dict[str, Any] = {
             "allowed_rosh": ["LOW", "MEDIUM", "HIGH"],
             "max_mappa": 1,
         },
-        Grade.PSO.value: {"nominal_target": 2176, "default_hours": 37, "allowed_rosh": ["LOW", "MEDIUM"], "max_mappa": 0},
+        Grade.PSO.value: {
+            "nominal_target": 2176,
+            "default_hours": 37,
+            "allowed_rosh": ["LOW", "MEDIUM"],
+            "max_mappa": 0,
+        },
         Grade.SPO.value: {"nominal_target": 0, "default_hours": 37, "allowed_rosh": _ALL_ROSH, "max_mappa": 3},
     },
     "points": {ct.value: dict(zip(BASE_TIERS, row, strict=True)) for ct, row in _POINT_ROWS.items()},

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 
@@ -22,7 +22,11 @@ class RunLog:
     def event(self, event: str, **fields: Any) -> None:
         if not self.enabled:
             return
-        line = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "run_id": self.run_id,
-                "event": event, **fields}
+        line = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "run_id": self.run_id,
+            "event": event,
+            **fields,
+        }
         self.stream.write(json.dumps(line, default=str, sort_keys=False) + "\n")
         self.stream.flush()

@@ -25,7 +25,7 @@ from .bounds import transfers_needed
 from .cpsat import StageOutcome, StageRunner
 from .cpsat.constraints import Bounds
 from .cpsat.objective import Goal, top_band
-from .decompose import Part, merge, split, whole
+from .decompose import merge, split, whole
 from .domain import Instance
 from .executor import run_all
 from .greedy import greedy
@@ -42,14 +42,17 @@ SPREAD_STEP_SHARE = 0.02
 """Each leximax step may use this share of the time limit; a step cut short fixes its best found."""
 
 
-def solve(instance: Instance, rules: Rules, options: SolveOptions | None = None,
-          cancellation: Cancellation | None = None) -> Result:
+def solve(
+    instance: Instance, rules: Rules, options: SolveOptions | None = None, cancellation: Cancellation | None = None
+) -> Result:
     """Allocate the instance's unallocated cases (and transfers within budget) under the rules."""
     options = options or SolveOptions()
     return solve_problem(compile_problem(instance, rules, options.max_transfers), options, cancellation)
 
 
-def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None) -> Result:
+def solve_problem(
+    problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None
+) -> Result:
     """Solve each independent part and put the parts back together.
 
     Each part gets the share of the time limit its size warrants, whatever the number of workers, so
@@ -63,8 +66,9 @@ def solve_problem(problem: AllocationProblem, options: SolveOptions, cancellatio
         parts = [whole(problem)]
     total = sum(p.size for p in parts) or 1
     deadline = started + options.time_limit
-    jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total), deadline)
-            for part in parts]
+    jobs = [
+        (part.problem, replace(options, time_limit=options.time_limit * part.size / total), deadline) for part in parts
+    ]
     done = run_all(solve_part, jobs, options.workers, cancellation)
     return Result(
         status=Status.OPTIMAL if all(d.proven for d in done) else Status.FEASIBLE,
@@ -89,8 +93,16 @@ class _PartSolve:
     cpsat: StageRunner
     reports: list[StageReport] = field(default_factory=list)
 
-    def stage(self, name: str, goal: Goal, bounds: Bounds, hint: Solution, share: float,
-              free: frozenset[int] = frozenset(), step: int = 1) -> StageOutcome:
+    def stage(
+        self,
+        name: str,
+        goal: Goal,
+        bounds: Bounds,
+        hint: Solution,
+        share: float,
+        free: frozenset[int] = frozenset(),
+        step: int = 1,
+    ) -> StageOutcome:
         """A CP-SAT stage given ``share`` of the part's time limit."""
         outcome = self.cpsat.run(name, goal, bounds, hint, share * self.options.time_limit, free, step)
         self.reports.append(outcome.report)
@@ -101,13 +113,17 @@ class _PartSolve:
         started, cancel = time.monotonic(), self.cpsat.cancellation
         found = search(self.problem, solution, lambda: cancel.cancelled or time.monotonic() >= self.cpsat.deadline)
         cancel.check()
-        self.reports.append(StageReport(name, StageStatus.DONE, found.max_level(self.problem), None,
-                                        round(time.monotonic() - started, 3)))
+        self.reports.append(
+            StageReport(
+                name, StageStatus.DONE, found.max_level(self.problem), None, round(time.monotonic() - started, 3)
+            )
+        )
         return found
 
 
-def solve_part(problem: AllocationProblem, options: SolveOptions, deadline: float,
-               cancellation: Cancellation | None = None) -> PartResult:
+def solve_part(
+    problem: AllocationProblem, options: SolveOptions, deadline: float, cancellation: Cancellation | None = None
+) -> PartResult:
     """The staged lexicographic solve of one part; a cancellation raises Interrupted between stages."""
     part = _PartSolve(problem, options, StageRunner(problem, options.seed, cancellation or Cancellation(), deadline))
     solution = greedy(problem)
@@ -140,7 +156,7 @@ def bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
     """The best maximum WMT % is above (bound - 1) tenths and at least every fixed load's exact %."""
     fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
     from_levels = Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)
-    return max(fixed + [from_levels])
+    return max([*fixed, from_levels])
 
 
 def _exact_spread(part: _PartSolve, bounds: Bounds, solution: Solution) -> tuple[Solution, bool]:

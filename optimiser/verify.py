@@ -45,8 +45,9 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
     return problems
 
 
-def _cap_violations(instance: Instance, rules: Rules, after: dict[str, str], received: set[str],
-                    capacity: dict[str, int]) -> list[str]:
+def _cap_violations(
+    instance: Instance, rules: Rules, after: dict[str, str], received: set[str], capacity: dict[str, int]
+) -> list[str]:
     """A practitioner who received new work must have started, and must end, at or below their cap."""
     load = {p.staff_code: p.other_points for p in instance.practitioners}
     start = dict(load)

@@ -17,7 +17,9 @@ _RATIO_PLACES = Decimal("1e-15")
 _PCT_RATIO_PLACES = Decimal("1e-3")
 
 
-def available_points(nominal_target: int, contracted_hours: Decimal, reduction_hours: Decimal, default_hours: Decimal) -> int:
+def available_points(
+    nominal_target: int, contracted_hours: Decimal, reduction_hours: Decimal, default_hours: Decimal
+) -> int:
     """floor(nominal target x hours ratio), the ratio rounded half-up to 15 places first, as the MoJ does."""
     if nominal_target <= 0 or default_hours <= 0:
         return 0

@@ -18,8 +18,18 @@ OUTPUT_FILES = (ALLOCATIONS_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, SUMMARY_FILE)
 
 ALLOCATION_COLUMNS = ["crn", "from_staff_code", "to_staff_code", "action", "points"]
 UNALLOCATED_COLUMNS = ["crn", "reason"]
-WORKLOAD_COLUMNS = ["staff_code", "grade", "available_points", "points_before", "points_after", "wmt_pct_before",
-                    "wmt_pct_after", "cases_before", "cases_after", "cap_pct"]
+WORKLOAD_COLUMNS = [
+    "staff_code",
+    "grade",
+    "available_points",
+    "points_before",
+    "points_after",
+    "wmt_pct_before",
+    "wmt_pct_after",
+    "cases_before",
+    "cases_after",
+    "cap_pct",
+]
 
 
 def _csv(rows: list[list[object]], columns: list[str]) -> str:
@@ -36,8 +46,18 @@ def render(outcome: Outcome) -> dict[str, str]:
     """The contract's output files as text, by file name."""
     allocations = [[m.crn, m.from_staff_code, m.to_staff_code, m.action, m.points] for m in outcome.moves]
     workload = [
-        [w.staff_code, w.grade, w.available_points, w.points_before, w.points_after, format_pct(w.wmt_pct_before),
-         format_pct(w.wmt_pct_after), w.cases_before, w.cases_after, "" if w.cap_pct is None else str(w.cap_pct)]
+        [
+            w.staff_code,
+            w.grade,
+            w.available_points,
+            w.points_before,
+            w.points_after,
+            format_pct(w.wmt_pct_before),
+            format_pct(w.wmt_pct_after),
+            w.cases_before,
+            w.cases_after,
+            "" if w.cap_pct is None else str(w.cap_pct),
+        ]
         for w in outcome.workloads
     ]
     return {

@@ -55,6 +55,7 @@ def postgres_server():
 
     Locally the PostgreSQL tests skip, saying why, when no server can be started; under CI they fail.
     """
+
     def unavailable(reason: str):
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI: {reason}")
@@ -83,8 +84,18 @@ def postgres_server():
     port = _free_port()
     commands = [
         [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-        [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(home / "log"),
-         "-o", f"-p {port} -h 127.0.0.1 -k {home}", "start"],
+        [
+            *as_user,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(home / "log"),
+            "-o",
+            f"-p {port} -h 127.0.0.1 -k {home}",
+            "start",
+        ],
     ]
     for command in commands:
         try:
@@ -92,7 +103,7 @@ def postgres_server():
         except OSError as exc:
             unavailable(f"{command[0]} could not run: {exc}")
         if done.returncode:
-            unavailable(f"{' '.join(command[len(as_user):][:1])} failed: {done.stderr.strip() or done.stdout.strip()}")
+            unavailable(f"{' '.join(command[len(as_user) :][:1])} failed: {done.stderr.strip() or done.stdout.strip()}")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:

@@ -18,12 +18,14 @@ def _replace(name: str, old: str, new: str):
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{old!r} not in {name}"
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
     return edit
 
 
 def _write(name: str, content: bytes):
     def edit(folder):
         (folder / name).write_bytes(content)
+
     return edit
 
 
@@ -35,6 +37,7 @@ def _append(name: str, line: str):
     def edit(folder):
         with (folder / name).open("a", encoding="utf-8") as f:
             f.write(line + "\n")
+
     return edit
 
 
@@ -54,12 +57,29 @@ CATALOGUE = [
     ("unknown tier", _replace(C, ",D2,", ",Z9,"), C, 5, "tier"),
     ("unknown rosh", _replace(C, ",LOW,", ",SCARY,"), C, 4, "rosh"),
     ("unknown case type", _replace(C, ",COMMUNITY,", ",PAROLE,"), C, 2, "case_type"),
-    ("negative hours", _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,-37,"), P, 2, "contracted_hours"),
+    (
+        "negative hours",
+        _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,-37,"),
+        P,
+        2,
+        "contracted_hours",
+    ),
     ("NaN hours", _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,NaN,"), P, 2, "contracted_hours"),
-    ("infinite hours", _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,inf,"), P, 2, "contracted_hours"),
+    (
+        "infinite hours",
+        _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,inf,"),
+        P,
+        2,
+        "contracted_hours",
+    ),
     ("absurd hours", _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,3700,"), P, 2, "contracted_hours"),
-    ("text for a number", _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,full time,"), P, 2,
-     "contracted_hours"),
+    (
+        "text for a number",
+        _replace(P, "PO1,Asha Patel,PO,,T1,37,", "PO1,Asha Patel,PO,,T1,full time,"),
+        P,
+        2,
+        "contracted_hours",
+    ),
     ("absurd points", _append(C, "U99,,COMMUNITY,LOW,0,,,1000000000,,"), C, 16, "points"),
     ("negative mappa", _append(C, "U99,D1,COMMUNITY,LOW,-1,,,,,"), C, 16, "mappa_level"),
     ("empty file", _write(C, b""), C, None, None),
@@ -90,10 +110,14 @@ def test_bad_input_exits_2_names_file_row_and_column_and_writes_nothing(tiny_cop
     assert not out.exists()
 
 
-@pytest.mark.parametrize("encode", [
-    lambda text: b"\xef\xbb\xbf" + text.encode(),
-    lambda text: text.replace("\n", "\r\n").encode(),
-], ids=["BOM", "CRLF"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: b"\xef\xbb\xbf" + text.encode(),
+        lambda text: text.replace("\n", "\r\n").encode(),
+    ],
+    ids=["BOM", "CRLF"],
+)
 def test_bom_and_crlf_files_are_read_like_plain_ones(tiny_copy, tmp_path, encode):
     for name in (P, C):
         path = tiny_copy / name

@@ -82,8 +82,12 @@ def test_module_entry_point_runs():
 
 def test_generate_is_reproducible(tmp_path):
     for name in ("a", "b"):
-        assert run("generate", tmp_path / name, "--practitioners", 12, "--unallocated", 30, "--seed", 5,
-                   "--pdus", 2).exit_code == 0
+        assert (
+            run(
+                "generate", tmp_path / name, "--practitioners", 12, "--unallocated", 30, "--seed", 5, "--pdus", 2
+            ).exit_code
+            == 0
+        )
     for file in ("practitioners.csv", "cases.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
     assert run("validate", tmp_path / "a").exit_code == 0

@@ -46,8 +46,34 @@ def test_arbitrary_bytes_in_any_file_never_escape_as_anything_but_input_errors(n
     _read_survives({**VALID, name: content})
 
 
-CELLS = st.sampled_from(["", "0", "-1", "1e309", "nan", "inf", "-0", "NaN", "true", "PO", "VERY_HIGH", "A3S", "x" * 300,
-                         "\x00", "\ufeff", "\"", "\"\"", ",", ";", "1.5", "999999999999999999999", "😀", " 37 ", "\r"])
+CELLS = st.sampled_from(
+    [
+        "",
+        "0",
+        "-1",
+        "1e309",
+        "nan",
+        "inf",
+        "-0",
+        "NaN",
+        "true",
+        "PO",
+        "VERY_HIGH",
+        "A3S",
+        "x" * 300,
+        "\x00",
+        "\ufeff",
+        '"',
+        '""',
+        ",",
+        ";",
+        "1.5",
+        "999999999999999999999",
+        "😀",
+        " 37 ",
+        "\r",
+    ]
+)
 
 
 @st.composite
@@ -61,7 +87,7 @@ def mutations(draw):
         kind = draw(st.sampled_from(["delete", "insert", "cell", "duplicate", "drop", "truncate"]))
         at = draw(st.integers(0, max(len(text) - 1, 0)))
         if kind == "delete":
-            text = text[:at] + text[at + 1:]
+            text = text[:at] + text[at + 1 :]
         elif kind == "insert":
             text = text[:at] + draw(st.text(max_size=3)) + text[at:]
         elif kind == "truncate":
@@ -88,10 +114,16 @@ def test_mutated_valid_files_never_escape_as_anything_but_input_errors(mutated):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(practitioners=st.integers(2, 40), unallocated=st.integers(0, 120), seed=st.integers(0, 10**6),
-       pdus=st.integers(1, 3), transfers=st.sampled_from([0, 0, 3, 15]))
-def test_every_solve_of_a_generated_instance_passes_the_independent_check(practitioners, unallocated, seed, pdus,
-                                                                         transfers):
+@given(
+    practitioners=st.integers(2, 40),
+    unallocated=st.integers(0, 120),
+    seed=st.integers(0, 10**6),
+    pdus=st.integers(1, 3),
+    transfers=st.sampled_from([0, 0, 3, 15]),
+)
+def test_every_solve_of_a_generated_instance_passes_the_independent_check(
+    practitioners, unallocated, seed, pdus, transfers
+):
     folder = Path(tempfile.mkdtemp(prefix="fuzz-solve-"))
     try:
         write_instance(folder / "in", generate(max(practitioners, pdus * 2), unallocated, seed, pdus))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -59,29 +59,54 @@ def test_solve_records_the_run_and_history_shows_it(db_url, tmp_path):
 
 
 def _record(history: History, at: datetime, loads: dict[str, float]) -> None:
-    history.record(RunRecord(
-        run_id=uuid.uuid4().hex, started_at=at, instance="pdu", instance_hash="0" * 64, parameters={},
-        summary={"status": "OPTIMAL", "max_wmt_pct_before": 0.0, "max_wmt_pct": max(loads.values()),
-                 "lower_bound_pct": 0.0, "transfers": 0, "allocated": 0, "unallocated": 0, "solve_seconds": 0.1},
-        workloads=[{"staff_code": code, "grade": "PO", "available_points": 2176, "points_before": 0,
-                    "points_after": 0, "wmt_pct_before": pct, "wmt_pct_after": pct, "cases_before": 0,
-                    "cases_after": 0} for code, pct in loads.items()],
-        allocations=[],
-    ))
+    history.record(
+        RunRecord(
+            run_id=uuid.uuid4().hex,
+            started_at=at,
+            instance="pdu",
+            instance_hash="0" * 64,
+            parameters={},
+            summary={
+                "status": "OPTIMAL",
+                "max_wmt_pct_before": 0.0,
+                "max_wmt_pct": max(loads.values()),
+                "lower_bound_pct": 0.0,
+                "transfers": 0,
+                "allocated": 0,
+                "unallocated": 0,
+                "solve_seconds": 0.1,
+            },
+            workloads=[
+                {
+                    "staff_code": code,
+                    "grade": "PO",
+                    "available_points": 2176,
+                    "points_before": 0,
+                    "points_after": 0,
+                    "wmt_pct_before": pct,
+                    "wmt_pct_after": pct,
+                    "cases_before": 0,
+                    "cases_after": 0,
+                }
+                for code, pct in loads.items()
+            ],
+            allocations=[],
+        )
+    )
 
 
 def test_alerts_flag_only_those_over_the_threshold_in_each_of_the_last_four_weeks(db_url):
     history = History(db_url)
-    monday = datetime(2026, 10, 26, 2, 0, tzinfo=timezone.utc)
+    monday = datetime(2026, 10, 26, 2, 0, tzinfo=UTC)
     weekly = {
-        "OVER": [112.0, 115.0, 118.0, 121.0],      # excessive, rising
-        "DIPPED": [130.0, 125.0, 109.0, 140.0],    # under once: not four consecutive weeks
-        "EASING": [150.0, 140.0, 130.0, 111.0],    # excessive, falling
+        "OVER": [112.0, 115.0, 118.0, 121.0],  # excessive, rising
+        "DIPPED": [130.0, 125.0, 109.0, 140.0],  # under once: not four consecutive weeks
+        "EASING": [150.0, 140.0, 130.0, 111.0],  # excessive, falling
     }
     for week in range(4):
         loads = {code: values[week] for code, values in weekly.items()}
         if week != 2:
-            loads["MISSING"] = 150.0               # absent one week: the history cannot say
+            loads["MISSING"] = 150.0  # absent one week: the history cannot say
         _record(history, monday + timedelta(weeks=week, days=1), loads)
     _record(history, monday + timedelta(weeks=3, days=3), {"OVER": 122.0, "EASING": 111.0, "DIPPED": 140.0})
     result = run("alerts", "--db", db_url)
@@ -96,8 +121,12 @@ def test_alerts_flag_only_those_over_the_threshold_in_each_of_the_last_four_week
 
 
 def test_alerts_window_ignores_runs_after_as_of_and_before_the_window():
-    at = datetime(2026, 11, 4, tzinfo=timezone.utc)
-    series = [("A", "PO", at - timedelta(weeks=1), 120.0), ("A", "PO", at, 120.0), ("A", "PO", at + timedelta(days=7), 90.0)]
+    at = datetime(2026, 11, 4, tzinfo=UTC)
+    series = [
+        ("A", "PO", at - timedelta(weeks=1), 120.0),
+        ("A", "PO", at, 120.0),
+        ("A", "PO", at + timedelta(days=7), 90.0),
+    ]
     assert [a.staff_code for a in excessive(series, at, 2, 110.0)] == ["A"]
     assert excessive(series, at, 3, 110.0) == []
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-
 from pathlib import Path
 
 import pytest
@@ -88,9 +87,22 @@ def test_killed_solve_leaves_the_output_folder_untouched(tmp_path, two_pdus, par
     instance = two_pdus if parallel else ROOT / "instances" / "london-pdu"
     extra = ["--workers", "2"] if parallel else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "optimiser", "solve", str(instance), "--out", str(out), "--time-limit", "120",
-         "--exact-spread", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "optimiser",
+            "solve",
+            str(instance),
+            "--out",
+            str(out),
+            "--time-limit",
+            "120",
+            "--exact-spread",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(3)
     workers = _children(proc.pid)

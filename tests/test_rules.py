@@ -33,8 +33,9 @@ def test_s_tiers_default_to_their_base_points_unless_set():
 
 
 def test_dump_reads_back_to_the_same_rules(tmp_path):
-    rules = rules_from_dict({"protected_cap_pct": 95, "grades": {"pso": {"allowed_rosh": ["LOW"]}},
-                             "points": {"LICENSE": {"A3S": 1}}})
+    rules = rules_from_dict(
+        {"protected_cap_pct": 95, "grades": {"pso": {"allowed_rosh": ["LOW"]}}, "points": {"LICENSE": {"A3S": 1}}}
+    )
     path = tmp_path / "rules.toml"
     path.write_text(dump_toml(rules))
     assert load_rules(path) == rules

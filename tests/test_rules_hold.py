@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-
-import pytest
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from optimiser.cli import app
 from optimiser.domain import Case, Grade, Instance, Practitioner, Rosh
 from optimiser.eligibility import Rule, Signature, exclusion
 from optimiser.generate import generate, write_instance
-from optimiser.rules import rules_from_dict
-from optimiser.results import SolveOptions
-from optimiser.solve import solve
 from optimiser.outcome import holders_after
+from optimiser.results import SolveOptions
+from optimiser.rules import rules_from_dict
+from optimiser.solve import solve
 
 RULES = rules_from_dict({})
 
@@ -34,8 +33,10 @@ def test_exclusion_names_each_rule():
     assert _rule(exclusion(po, 2176, sig(Rosh.LOW, pdu="S"), RULES)) == (Rule.PDU, "not in pdu 'S'")
     assert _rule(exclusion(po, 0, sig(Rosh.LOW), RULES)) == (Rule.CAPACITY, "no available points")
     assert _rule(exclusion(pso, 2176, sig(Rosh.HIGH), RULES)) == (Rule.GRADE, "grade rule for RoSH HIGH, MAPPA 0 (PSO)")
-    assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 1), RULES)) == (Rule.GRADE,
-                                                                       "grade rule for RoSH MEDIUM, MAPPA 1 (PSO)")
+    assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 1), RULES)) == (
+        Rule.GRADE,
+        "grade rule for RoSH MEDIUM, MAPPA 1 (PSO)",
+    )
     assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 0, ["DA"]), RULES)) == (Rule.SKILLS, "missing skills DA")
     relaxed = rules_from_dict({"grades": {"PSO": {"allowed_rosh": ["LOW", "MEDIUM", "HIGH"], "max_mappa": 1}}})
     assert exclusion(pso, 2176, sig(Rosh.HIGH, 1), relaxed) is None
@@ -60,8 +61,11 @@ def test_generated_pdu_output_files_keep_every_rule(tmp_path):
     allocated_now = set(moves.crn[moves.action == "ALLOCATE"])
     assert allocated_now | set(left.crn) == unallocated and not allocated_now & set(left.crn)
     assert len(moves[moves.action == "TRANSFER"]) <= 5
-    allowed_rosh = {"PO": {"LOW", "MEDIUM", "HIGH", "VERY_HIGH"}, "PQiP": {"LOW", "MEDIUM", "HIGH"},
-                    "PSO": {"LOW", "MEDIUM"}}
+    allowed_rosh = {
+        "PO": {"LOW", "MEDIUM", "HIGH", "VERY_HIGH"},
+        "PQiP": {"LOW", "MEDIUM", "HIGH"},
+        "PSO": {"LOW", "MEDIUM"},
+    }
     max_mappa = {"PO": 3, "PQiP": 1, "PSO": 0}
     for _, move in moves.iterrows():
         case, to = cases.loc[move.crn], staff.loc[move.to_staff_code]
@@ -99,8 +103,10 @@ def test_capped_practitioner_over_cap_gets_nothing_and_short_capacity_leaves_cas
         Practitioner(staff_code="NQO", grade=Grade.PO, protected=True),
         Practitioner(staff_code="PT", grade=Grade.PO, max_wmt_pct=Decimal(50)),
     )
-    cases = (Case(crn="H", rosh=Rosh.LOW, points=2200, staff_code="NQO"),) + tuple(
-        Case(crn=f"N{j}", rosh=Rosh.LOW, points=500) for j in range(4))
+    cases = (
+        Case(crn="H", rosh=Rosh.LOW, points=2200, staff_code="NQO"),
+        *tuple(Case(crn=f"N{j}", rosh=Rosh.LOW, points=500) for j in range(4)),
+    )
     instance = Instance(practitioners=staff, cases=cases)
     result = solve(instance, RULES, SolveOptions())
     after = holders_after(instance, result)
@@ -112,11 +118,17 @@ def test_a_transfer_plan_never_trades_an_allocated_case_for_a_lower_maximum():
     """Found by hypothesis: moving P0's held case onto capped P3 would lower the maximum but leave a new
     case with no room; allocating every case comes first, so the case stays and everything is allocated."""
     staff = (
-        Practitioner(staff_code="P0", grade=Grade.PO, contracted_hours=Decimal("18.5"), other_points=900, protected=True),
+        Practitioner(
+            staff_code="P0", grade=Grade.PO, contracted_hours=Decimal("18.5"), other_points=900, protected=True
+        ),
         Practitioner(staff_code="P3", grade=Grade.PO, other_points=138, max_wmt_pct=Decimal("80.5")),
     )
-    cases = (Case(crn="C0", rosh=Rosh.LOW, points=110), Case(crn="C1", rosh=Rosh.LOW, points=221),
-             Case(crn="C2", rosh=Rosh.LOW, points=641), Case(crn="C3", rosh=Rosh.LOW, points=642, staff_code="P0"))
+    cases = (
+        Case(crn="C0", rosh=Rosh.LOW, points=110),
+        Case(crn="C1", rosh=Rosh.LOW, points=221),
+        Case(crn="C2", rosh=Rosh.LOW, points=641),
+        Case(crn="C3", rosh=Rosh.LOW, points=642, staff_code="P0"),
+    )
     instance = Instance(practitioners=staff, cases=cases)
     result = solve(instance, RULES, SolveOptions(max_transfers=1))
     after = holders_after(instance, result)

@@ -25,7 +25,10 @@ def test_blank_hours_take_the_grade_default_and_spo_holds_nothing():
     assert practitioner_capacity(Practitioner(staff_code="A", grade=Grade.PO), rules) == 2176
     assert practitioner_capacity(Practitioner(staff_code="B", grade=Grade.SPO), rules) == 0
     custom = rules_from_dict({"grades": {"PSO": {"nominal_target": 1000, "default_hours": 35}}})
-    assert practitioner_capacity(Practitioner(staff_code="C", grade=Grade.PSO, contracted_hours=Decimal(35)), custom) == 1000
+    assert (
+        practitioner_capacity(Practitioner(staff_code="C", grade=Grade.PSO, contracted_hours=Decimal(35)), custom)
+        == 1000
+    )
 
 
 def test_wmt_pct_rounds_half_up_to_one_decimal_like_the_moj():

@@ -36,8 +36,9 @@ def add_constraints(model: cp_model.CpModel, problem: AllocationProblem, v: Vari
         else:
             model.add(placed <= cls.count)
     for p in range(problem.n):
-        if problem.max_load[p] is not None:
-            model.add(v.load[p] <= problem.max_load[p])
+        cap = problem.max_load[p]
+        if cap is not None:
+            model.add(v.load[p] <= cap)
         if problem.available[p] > 0 and p in problem.varying:
             model.add(SCALE * v.load[p] <= v.max_level * problem.available[p])
     model.add(v.transfers <= problem.max_transfers)

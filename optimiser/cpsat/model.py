@@ -16,8 +16,9 @@ from .variables import Variables
 class AllocationModel:
     """One stage's CP-SAT model."""
 
-    def __init__(self, problem: AllocationProblem, bounds: Bounds, goal: Goal, free: frozenset[int] = frozenset(),
-                 step: int = 1):
+    def __init__(
+        self, problem: AllocationProblem, bounds: Bounds, goal: Goal, free: frozenset[int] = frozenset(), step: int = 1
+    ):
         self.problem = problem
         self.model = cp_model.CpModel()
         self.vars = Variables(self.model, problem)
@@ -34,7 +35,7 @@ class AllocationModel:
             self.model.add_hint(var, solution.unallocated[k])
         levels = solution.levels(problem)
         varying = [levels[p] for p in range(problem.n) if problem.available[p] > 0 and p in problem.varying]
-        self.model.add_hint(v.max_level, max(varying + [problem.level_range[0]]))
+        self.model.add_hint(v.max_level, max([*varying, problem.level_range[0]]))
         spread = self.objective
         if spread.top is not None:
             top, in_band = top_band(levels, spread.at_top, spread.step)
@@ -53,6 +54,8 @@ class AllocationModel:
                 if stay:
                     taken[cls.holder] = stay
             counts.append(taken)
-        unallocated = tuple(solver.value(self.vars.unallocated[k]) if k in self.vars.unallocated else 0
-                            for k in range(len(self.problem.classes)))
+        unallocated = tuple(
+            solver.value(self.vars.unallocated[k]) if k in self.vars.unallocated else 0
+            for k in range(len(self.problem.classes))
+        )
         return Solution(counts=tuple(counts), unallocated=unallocated)

@@ -33,8 +33,15 @@ def top_band(levels: Mapping[int, int], free: Iterable[int], step: int) -> tuple
 class Objective:
     """Sets a stage's objective; the spread step adds its band variables, kept here for hinting."""
 
-    def __init__(self, model: cp_model.CpModel, problem: AllocationProblem, v: Variables, goal: Goal,
-                 free: frozenset[int], step: int):
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        problem: AllocationProblem,
+        v: Variables,
+        goal: Goal,
+        free: frozenset[int],
+        step: int,
+    ):
         self.step = step
         self.top: cp_model.IntVar | None = None
         self.at_top: dict[int, cp_model.IntVar] = {}
@@ -48,8 +55,9 @@ class Objective:
         else:
             self._spread_step(model, problem, v, free)
 
-    def _spread_step(self, model: cp_model.CpModel, problem: AllocationProblem, v: Variables,
-                     free: frozenset[int]) -> None:
+    def _spread_step(
+        self, model: cp_model.CpModel, problem: AllocationProblem, v: Variables, free: frozenset[int]
+    ) -> None:
         """Minimise the top band t (``step`` levels wide) over ``free``, then how many free practitioners are in it."""
         step = self.step
         self.top = model.new_int_var(0, -(-problem.level_range[1] // step), "top")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -34,13 +35,18 @@ class PeerRun:
 
 def movable_cases(problem: AllocationProblem) -> list[tuple[int, int | None, tuple[int, ...], bool]]:
     """(points, holder, who may hold it, may stay unallocated) for every movable case, one entry per case."""
-    return [(c.points, c.holder, c.holders, k in problem.slack_classes)
-            for k, c in enumerate(problem.classes) for _ in c.crns]
+    return [
+        (c.points, c.holder, c.holders, k in problem.slack_classes)
+        for k, c in enumerate(problem.classes)
+        for _ in c.crns
+    ]
 
 
-def max_pct(problem: AllocationProblem, load: list[list[tuple[object, int]]], value: Callable[[object], float]) -> float:
+def max_pct(problem: AllocationProblem, load: list[list[tuple[Any, int]]], value: Callable[[Any], float]) -> float:
     """Exact maximum % of an allocation, from each practitioner's chosen cases."""
-    totals = [problem.base_load[p] + sum(points for var, points in load[p] if value(var) > 0.5) for p in range(problem.n)]
+    totals = [
+        problem.base_load[p] + sum(points for var, points in load[p] if value(var) > 0.5) for p in range(problem.n)
+    ]
     return max(100 * t / a for t, a in zip(totals, problem.available, strict=True) if a > 0)
 
 
@@ -53,7 +59,7 @@ def naive_cpsat(problem: AllocationProblem, target: int, seconds: float, workers
     """Boolean per case x eligible practitioner; minimise the level in one solve."""
     started = time.monotonic()
     model = cp_model.CpModel()
-    load: list[list[tuple[object, int]]] = [[] for _ in range(problem.n)]
+    load: list[list[tuple[Any, int]]] = [[] for _ in range(problem.n)]
     moved = []
     unplaced = []
     for i, (points, holder, holders, slack) in enumerate(movable_cases(problem)):
@@ -71,9 +77,12 @@ def naive_cpsat(problem: AllocationProblem, target: int, seconds: float, workers
     top = top_level(problem)
     z = model.new_int_var(0, top, "level")
     for p in range(problem.n):
-        expr = problem.base_load[p] + sum(points * var for var, points in load[p])
-        if problem.max_load[p] is not None:
-            model.add(expr <= problem.max_load[p])
+        expr = problem.base_load[p] + cp_model.LinearExpr.weighted_sum(
+            [var for var, _ in load[p]], [points for _, points in load[p]]
+        )
+        cap = problem.max_load[p]
+        if cap is not None:
+            model.add(expr <= cap)
         if problem.available[p] > 0 and load[p]:
             model.add(SCALE * expr <= z * problem.available[p])
     if moved:
@@ -97,7 +106,7 @@ def naive_cpsat(problem: AllocationProblem, target: int, seconds: float, workers
     bound = solver.best_objective_bound if not unplaced else None
     return PeerRun(
         level=round(solver.value(z)) if found else None,
-        max_pct=max_pct(problem, load, solver.value) if found else None,
+        max_pct=max_pct(problem, load, lambda var: solver.value(var)) if found else None,
         bound_pct=None if bound is None else max(round(bound) - 1, 0) / 10,
         transfers=sum(round(solver.value(m)) for m in moved) if found else None,
         proven=status == cp_model.OPTIMAL,

@@ -45,8 +45,16 @@ class StageRunner:
     deadline: float
     """The whole run's wall-clock deadline (time.monotonic)."""
 
-    def run(self, name: str, goal: Goal, bounds: Bounds, hint: Solution, budget: float,
-            free: frozenset[int] = frozenset(), step: int = 1) -> StageOutcome:
+    def run(
+        self,
+        name: str,
+        goal: Goal,
+        bounds: Bounds,
+        hint: Solution,
+        budget: float,
+        free: frozenset[int] = frozenset(),
+        step: int = 1,
+    ) -> StageOutcome:
         """Solve one stage within ``budget`` seconds of deterministic time, starting from ``hint``."""
         self.cancellation.check()
         if self.deadline - time.monotonic() <= 0.05:
@@ -71,8 +79,17 @@ class StageRunner:
             raise RuntimeError(f"stage {name}: model {solver.status_name(status)} although its hint is feasible")
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         bound = round(solver.best_objective_bound) if math.isfinite(solver.best_objective_bound) else None
-        report = StageReport(name, StageStatus(solver.status_name(status)),
-                             round(solver.objective_value) if found else None, bound,
-                             round(time.monotonic() - started, 3))
-        return StageOutcome(ran=True, optimal=status == cp_model.OPTIMAL,
-                            solution=built.read(solver) if found else hint, bound=bound, report=report)
+        report = StageReport(
+            name,
+            StageStatus(solver.status_name(status)),
+            round(solver.objective_value) if found else None,
+            bound,
+            round(time.monotonic() - started, 3),
+        )
+        return StageOutcome(
+            ran=True,
+            optimal=status == cp_model.OPTIMAL,
+            solution=built.read(solver) if found else hint,
+            bound=bound,
+            report=report,
+        )

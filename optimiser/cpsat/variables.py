@@ -24,14 +24,16 @@ class Variables:
             if k in problem.slack_classes:
                 self.unallocated[k] = model.new_int_var(0, cls.count, f"u{k}")
         self.load = self._loads(problem)
-        moves = [var for k, cls in enumerate(problem.classes) if cls.holder is not None for var in self.take[k].values()]
+        moves = [
+            var for k, cls in enumerate(problem.classes) if cls.holder is not None for var in self.take[k].values()
+        ]
         self.transfers = cp_model.LinearExpr.sum(moves) if moves else cp_model.LinearExpr.constant(0)
         self.unallocated_total = cp_model.LinearExpr.sum(list(self.unallocated.values()))
         self.max_level = model.new_int_var(*problem.level_range, "max_level")
 
-    def _loads(self, problem: AllocationProblem) -> list[cp_model.LinearExprT]:
+    def _loads(self, problem: AllocationProblem) -> list[cp_model.LinearExpr]:
         """Each practitioner's points: fixed load, held cases that stay, cases received."""
-        load: list[cp_model.LinearExprT] = [cp_model.LinearExpr.constant(b) for b in problem.base_load]
+        load: list[cp_model.LinearExpr] = [cp_model.LinearExpr.constant(b) for b in problem.base_load]
         terms: list[list[tuple[cp_model.IntVar, int]]] = [[] for _ in range(problem.n)]
         for k, cls in enumerate(problem.classes):
             for p, var in self.take[k].items():

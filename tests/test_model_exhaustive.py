@@ -7,60 +7,18 @@ that pass the independent verifier, and ranks them by (unallocated, max WMT leve
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from optimiser.domain import Case, Grade, Instance, Practitioner, Rosh
+from optimiser.domain import Instance
 from optimiser.eligibility import Signature, exclusion
 from optimiser.outcome import holders_after
 from optimiser.results import SolveOptions, Status
-from optimiser.rules import rules_from_dict
 from optimiser.solve import solve
 from optimiser.verify import verify
 from optimiser.wmt import level, practitioner_capacity
 
-RULES = rules_from_dict({})
-
-
-@st.composite
-def instances(draw):
-    n = draw(st.integers(1, 4))
-    staff = []
-    for i in range(n):
-        grade = draw(st.sampled_from([Grade.PO, Grade.PO, Grade.PSO, Grade.PQIP, Grade.SPO]))
-        cap = draw(st.sampled_from([None, None, Decimal(100), Decimal("80.5")]))
-        staff.append(
-            Practitioner(
-                staff_code=f"P{i}",
-                grade=grade,
-                contracted_hours=draw(st.sampled_from([Decimal(37), Decimal(30), Decimal("18.5")])),
-                reduction_hours=draw(st.sampled_from([Decimal(0), Decimal("7.4")])),
-                other_points=draw(st.sampled_from([0, 0, 138, 900])),
-                protected=cap == Decimal(100),
-                max_wmt_pct=cap if cap != Decimal(100) else None,
-                skills=draw(st.sampled_from([frozenset(), frozenset({"DA"})])),
-                pdu=draw(st.sampled_from(["N", "N", "S"])),
-            )
-        )
-    holders = [p.staff_code for p in staff if practitioner_capacity(p, RULES) > 0]
-    cases = []
-    for j in range(draw(st.integers(1, 6))):
-        holder = draw(st.sampled_from([""] * 3 + holders)) if holders else ""
-        cases.append(
-            Case(
-                crn=f"C{j}",
-                rosh=draw(st.sampled_from(list(Rosh))),
-                mappa_level=draw(st.sampled_from([0, 0, 1, 2])),
-                points=draw(st.integers(0, 700)),
-                staff_code=holder,
-                pinned=bool(holder) and draw(st.booleans()) and draw(st.booleans()),
-                required_skills=draw(st.sampled_from([frozenset()] * 3 + [frozenset({"DA"})])),
-                pdu=draw(st.sampled_from(["", "", "N", "S"])) if not holder else "",
-            )
-        )
-    return Instance(practitioners=tuple(staff), cases=tuple(cases)), draw(st.integers(0, 2))
+from .strategies import RULES, instances
 
 
 def brute_force(instance: Instance, max_transfers: int) -> tuple[int, int, int]:

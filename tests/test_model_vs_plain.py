@@ -4,6 +4,7 @@ than exhaustive enumeration reaches: the same optimal maximum, caps, pins, skill
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from optimiser.solve import solve_problem
 RULES = rules_from_dict({})
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     practitioners=st.integers(2, 7),

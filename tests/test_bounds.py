@@ -1,0 +1,85 @@
+"""The proven bounds (volume, transfer budget, level range) against exhaustive optima on tiny problems:
+a bound above a true optimum would make the solver claim a proof it does not have."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from optimiser.bounds import shed_plan, shedding, transfers_needed, volume_level
+from optimiser.problem import AllocationProblem, CaseClass
+
+from .strategies import feasible_solutions, optimum, problems
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(problems())
+def test_level_range_brackets_the_exhaustive_optimum(problem):
+    unallocated, best, _ = optimum(problem)
+    low, high = problem.level_range
+    best_allocating_all = min(
+        s.max_level(problem) for s in feasible_solutions(problem) if sum(s.unallocated) == unallocated
+    )
+    assert best == best_allocating_all
+    assert low <= best <= max(high, best)
+    for group in {c.holders for c in problem.classes}:
+        if not problem.slack_classes:
+            assert volume_level(problem, group) <= best
+
+
+@SETTINGS
+@given(problems())
+def test_transfers_needed_never_exceeds_the_fewest_transfers_at_a_level(problem):
+    solutions = list(feasible_solutions(problem))
+    for top in sorted({s.max_level(problem) for s in solutions}):
+        fewest = min(s.transfers(problem) for s in solutions if s.max_level(problem) <= top)
+        needed = transfers_needed(problem, top)
+        assert needed is not None and needed <= fewest
+
+
+def _one_holder(points: list[int], available: int = 1000, base: int = 0, budget: int = 5) -> AllocationProblem:
+    """Practitioner 0 holds one movable case of each of ``points``; practitioner 1 may take them and is empty."""
+    classes = tuple(CaseClass(points=pts, crns=(f"H{i}",), holder=0, targets=(1,)) for i, pts in enumerate(points))
+    return AllocationProblem(
+        staff_codes=("A", "B"),
+        available=(available, available),
+        base_load=(base, 0),
+        max_load=(None, None),
+        classes=classes,
+        max_transfers=budget,
+        unplaceable=(),
+    )
+
+
+def test_shedding_takes_the_largest_held_cases_first():
+    problem = _one_holder([100, 300, 200])  # A at 600/1000 = level 600
+    assert transfers_needed(problem, 600) == 0
+    assert shedding(problem, 500) == {1: 1}  # 300 off: 300 <= 500
+    assert transfers_needed(problem, 300) == 1
+    assert transfers_needed(problem, 299) == 2
+    assert transfers_needed(problem, 0) == 3
+
+
+def test_a_level_below_fixed_load_or_over_the_budget_has_no_plan():
+    problem = _one_holder([100, 300], base=400, budget=1)
+    assert transfers_needed(problem, 399) is None  # the fixed 400 points stay
+    assert transfers_needed(problem, 400) == 2
+    assert shed_plan(problem, 400) is None  # two needed, one allowed
+    assert shed_plan(problem, 500) == {1: 1}
+
+
+def test_volume_level_is_the_lowest_level_with_room_for_the_groups_cases():
+    classes = (CaseClass(points=500, crns=("N1", "N2"), holder=None, targets=(0, 1)),)
+    problem = AllocationProblem(
+        staff_codes=("A", "B"),
+        available=(1000, 2000),
+        base_load=(0, 500),
+        max_load=(None, None),
+        classes=classes,
+        max_transfers=0,
+        unplaceable=(),
+    )
+    # 1500 points over 3000 available: level 500 (50.0%) exactly, in any divisible split
+    assert volume_level(problem, (0, 1)) == 500
+    assert problem.level_range[0] == 500

@@ -1,0 +1,73 @@
+"""Each CP-SAT stage on its own, against exhaustive optima: allocate as many as caps allow, the lowest
+maximum, the fewest transfers at it, and one leximax spread step."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+
+from optimiser.cpsat import StageRunner
+from optimiser.cpsat.constraints import Bounds
+from optimiser.cpsat.objective import Goal, top_band
+from optimiser.greedy import greedy
+from optimiser.interrupt import Cancellation
+from optimiser.problem import AllocationProblem, CaseClass
+
+from .strategies import feasible_solutions, optimum, problems
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _runner(problem: AllocationProblem) -> StageRunner:
+    return StageRunner(problem, seed=0, cancellation=Cancellation(), deadline=time.monotonic() + 60)
+
+
+@SETTINGS
+@given(problems())
+def test_allocate_then_max_then_transfers_reach_the_exhaustive_lexicographic_optimum(problem):
+    run = _runner(problem)
+    hint = greedy(problem)
+    allocate = run.run("allocate", Goal.UNALLOCATED, Bounds(), hint, 5)
+    unallocated = sum(allocate.solution.unallocated)
+    bounds = Bounds(max_unallocated=unallocated)
+    top = run.run("max_wmt", Goal.MAX_LEVEL, bounds, allocate.solution, 5)
+    level = top.solution.max_level(problem)
+    fewest = run.run("transfers", Goal.TRANSFERS, Bounds(unallocated, level), top.solution, 5)
+    assert allocate.optimal and top.optimal and fewest.optimal
+    assert (unallocated, level, fewest.solution.transfers(problem)) == optimum(problem)
+
+
+def test_a_spread_step_minimises_the_top_band_then_how_many_are_in_it():
+    # P0 is fixed at 60.0% by a pinned load; three 100-point cases go to P1 and P2 (1000 points each).
+    classes = (CaseClass(points=100, crns=("A", "B", "C"), holder=None, targets=(1, 2)),)
+    problem = AllocationProblem(
+        staff_codes=("P0", "P1", "P2"),
+        available=(1000, 1000, 1000),
+        base_load=(600, 0, 0),
+        max_load=(None, None, None),
+        classes=classes,
+        max_transfers=0,
+        unplaceable=(),
+    )
+    step = _runner(problem).run("spread 0", Goal.SPREAD, Bounds(), greedy(problem), 5, frozenset({1, 2}), 10)
+    levels = step.solution.levels(problem)
+    top, in_band = top_band(levels, {1, 2}, 10)
+    assert step.optimal and top == 200 and len(in_band) == 1  # one takes 2 cases (20.0%), the other 1
+    assert sorted(levels[p] for p in (1, 2)) == [100, 200]
+
+
+def test_a_stage_past_the_deadline_is_skipped_and_keeps_its_hint():
+    problem = AllocationProblem(
+        staff_codes=("P0",),
+        available=(1000,),
+        base_load=(0,),
+        max_load=(None,),
+        classes=(CaseClass(points=10, crns=("A",), holder=None, targets=(0,)),),
+        max_transfers=0,
+        unplaceable=(),
+    )
+    hint = next(feasible_solutions(problem))
+    late = StageRunner(problem, seed=0, cancellation=Cancellation(), deadline=time.monotonic() - 1)
+    outcome = late.run("max_wmt", Goal.MAX_LEVEL, Bounds(), hint, 5)
+    assert not outcome.ran and outcome.solution is hint and outcome.report.status == "SKIPPED"

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from .bounds import shed_plan
 from .greedy import greedy
+from .pairsplit import Pair, best_split
 from .problem import AllocationProblem
 from .results import Solution
 
@@ -132,42 +133,25 @@ class Rebalancer:
         )
         if not free and keep_on_q is None:
             return None
-        weights = [problem.classes[k].points for k in free]
-        total = sum(weights)
-        base_p = self.load[p] - self._points(self.items[p]) + self._points(fixed_p)
-        base_q = self.load[q] - self._points(self.items[q]) + self._points(fixed_q)
-        a_p, a_q = problem.available[p], problem.available[q]
-        if a_q <= 0:
+        if problem.available[q] <= 0:
             return None
-        cap_p, cap_q = problem.max_load[p], problem.max_load[q]
-        low = 0 if cap_q is None else total - (cap_q - base_q)
-        high = total if cap_p is None else cap_p - base_p
-        low, high = max(low, 0), min(high, total)
-        if low > high:
+        pair = Pair(
+            base_p=self.load[p] - self._points(self.items[p]) + self._points(fixed_p),
+            base_q=self.load[q] - self._points(self.items[q]) + self._points(fixed_q),
+            available_p=problem.available[p],
+            available_q=problem.available[q],
+            cap_p=problem.max_load[p],
+            cap_q=problem.max_load[q],
+        )
+        found = best_split(pair, [problem.classes[k].points for k in free])
+        if found is None:
             return None
-        reach = [1]
-        for w in weights:
-            reach.append(reach[-1] | (reach[-1] << w))
-        sums = reach[-1]
-        ideal = ((base_q + total) * a_p - base_p * a_q) // (a_p + a_q)
-        best: tuple[Fraction, int] | None = None
-        for s in (_highest_at_most(sums, min(ideal, high)), _lowest_at_least(sums, max(ideal + 1, low))):
-            if s is None or not low <= s <= high:
-                continue
-            top = max(Fraction(base_p + s, a_p), Fraction(base_q + total - s, a_q))
-            if best is None or top < best[0]:
-                best = (top, s)
-        if best is None:
-            return None
-        to_p, to_q = list(fixed_p), list(fixed_q)
-        s = best[1]
-        for i in range(len(free) - 1, -1, -1):
-            if (reach[i] >> s) & 1:
-                to_q.append(free[i])
-            else:
-                to_p.append(free[i])
-                s -= weights[i]
-        return _Split(best[0], to_p, to_q)
+        top, to_p = found
+        return _Split(
+            top,
+            fixed_p + [k for k, mine in zip(free, to_p, strict=True) if mine],
+            fixed_q + [k for k, mine in zip(free, to_p, strict=True) if not mine],
+        )
 
     def _points(self, items: list[int]) -> int:
         return sum(self.problem.classes[k].points for k in items)
@@ -254,18 +238,6 @@ class Rebalancer:
                 if cap is not None and self.load[holder] + points > cap:
                     continue
                 self._move(k, q, holder)
-
-
-def _highest_at_most(sums: int, limit: int) -> int | None:
-    if limit < 0:
-        return None
-    masked = sums & ((1 << (limit + 1)) - 1)
-    return masked.bit_length() - 1 if masked else None
-
-
-def _lowest_at_least(sums: int, limit: int) -> int | None:
-    rest = sums >> max(limit, 0)
-    return (rest & -rest).bit_length() - 1 + max(limit, 0) if rest else None
 
 
 def lower_max(problem: AllocationProblem, solution: Solution, stop: Callable[[], bool]) -> Solution:

@@ -1,0 +1,67 @@
+"""The exact two-way split behind every pairwise re-split: share cases between two practitioners so that
+the higher of their two WMT ratios is as low as it can be, within their caps.
+
+A subset-sum over the cases' points, with Python ints as bitsets: bit s of ``reach[i]`` says some subset of
+the first i cases sums to s. Pure arithmetic, no search state: ``rebalance.py`` decides who to pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two practitioners' fixed points, available points and caps (None: uncapped)."""
+
+    base_p: int
+    base_q: int
+    available_p: int
+    available_q: int
+    cap_p: int | None
+    cap_q: int | None
+
+
+def best_split(pair: Pair, weights: list[int]) -> tuple[Fraction, list[bool]] | None:
+    """The split of ``weights`` minimising max(ratio p, ratio q) within the caps: the pair's new top ratio
+    and, per weight, whether it goes to p (None: no split keeps both within their caps)."""
+    total = sum(weights)
+    low = 0 if pair.cap_q is None else total - (pair.cap_q - pair.base_q)
+    high = total if pair.cap_p is None else pair.cap_p - pair.base_p
+    low, high = max(low, 0), min(high, total)
+    if low > high:
+        return None
+    reach = [1]
+    for w in weights:
+        reach.append(reach[-1] | (reach[-1] << w))
+    a_p, a_q = pair.available_p, pair.available_q
+    ideal = ((pair.base_q + total) * a_p - pair.base_p * a_q) // (a_p + a_q)
+    best: tuple[Fraction, int] | None = None
+    for s in (_highest_at_most(reach[-1], min(ideal, high)), _lowest_at_least(reach[-1], max(ideal + 1, low))):
+        if s is None or not low <= s <= high:
+            continue
+        top = max(Fraction(pair.base_p + s, a_p), Fraction(pair.base_q + total - s, a_q))
+        if best is None or top < best[0]:
+            best = (top, s)
+    if best is None:
+        return None
+    to_p = [False] * len(weights)
+    s = best[1]
+    for i in range(len(weights) - 1, -1, -1):
+        if not (reach[i] >> s) & 1:
+            to_p[i] = True
+            s -= weights[i]
+    return best[0], to_p
+
+
+def _highest_at_most(sums: int, limit: int) -> int | None:
+    if limit < 0:
+        return None
+    masked = sums & ((1 << (limit + 1)) - 1)
+    return masked.bit_length() - 1 if masked else None
+
+
+def _lowest_at_least(sums: int, limit: int) -> int | None:
+    rest = sums >> max(limit, 0)
+    return (rest & -rest).bit_length() - 1 + max(limit, 0) if rest else None

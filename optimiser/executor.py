@@ -1,39 +1,134 @@
-"""Run independent solves (a problem's parts) here or in worker processes, with the same results either way.
+"""Run independent tasks (a problem's parts, what-if runs, staffing probes, frontier levels) on Dask
+distributed, or in this process, with the same results either way.
 
-Tasks carry plain data (compiled problems and options), never solver objects. A signal in the parent
-cancels the wait and terminates the workers at once.
+- ``workers == 1`` and no scheduler: in this process, one task after another (tests, small jobs);
+- otherwise a ``LocalCluster`` of ``workers`` single-threaded processes, started on first use;
+- ``scheduler="tcp://HOST:PORT"``: an existing cluster (its workers must have this package installed).
+
+Tasks carry plain validated data (compiled problems, options, epoch deadlines), never solver objects. A
+task that raises is returned as a ``TaskFailed`` with its error, so the others are not lost. A signal in
+this process (a ``Cancellation``) cancels the outstanding tasks and closes the local cluster at once.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
+import logging
+import os
+import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
-from .interrupt import Cancellation
+from .interrupt import Cancellation, Interrupted
 
 T = TypeVar("T")
+POLL_SECONDS = 0.1
 
 
-def run_all(
-    task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], workers: int, cancellation: Cancellation
-) -> list[T]:
-    """``task(*job)`` for every job, in order: here when ``workers`` is 1, else in a process pool."""
-    if workers <= 1 or len(jobs) <= 1:
-        return [task(*job, cancellation) for job in jobs]
-    pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_ignore_sigint)
-    try:
-        pending = pool.starmap_async(task, jobs, chunksize=1)
-        while not pending.ready():
-            pending.wait(0.1)
-            cancellation.check()
-        return pending.get()
-    finally:
-        pool.terminate()
-        pool.join()
+@dataclass(frozen=True)
+class TaskFailed:
+    """A task that raised: its error, for the report; the other tasks' results are kept."""
+
+    error: str
 
 
-def _ignore_sigint() -> None:
-    """Worker processes leave Ctrl-C to the parent, which terminates them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+class Outcomes(Generic[T], list[T | TaskFailed]):
+    """Results in job order, a failure where a task raised."""
+
+    def values(self) -> list[T]:
+        """Every result, raising RuntimeError on the first failure (callers that cannot use partial results)."""
+        for item in self:
+            if isinstance(item, TaskFailed):
+                raise RuntimeError(f"a task failed: {item.error}")
+        return list(self)  # type: ignore[arg-type]
+
+
+def default_workers() -> int:
+    """Workers for a local cluster sized to the machine."""
+    return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Where independent tasks run; use as a context manager so a local cluster is always closed."""
+
+    def __init__(self, workers: int = 1, scheduler: str | None = None, cancellation: Cancellation | None = None):
+        self.workers = workers
+        self.scheduler = scheduler
+        self.cancellation = cancellation or Cancellation()
+        self._client: Any = None
+        self._cluster: Any = None
+
+    @property
+    def in_process(self) -> bool:
+        return self.workers <= 1 and not self.scheduler
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the client and any local cluster (its worker processes end)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def map(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Outcomes[T]:
+        """``task(*job)`` for every job, in job order."""
+        if self.in_process or (len(jobs) <= 1 and not self.scheduler):
+            return self._here(task, jobs)
+        return self._on_cluster(task, jobs)
+
+    def _here(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Outcomes[T]:
+        done: Outcomes[T] = Outcomes()
+        for job in jobs:
+            self.cancellation.check()
+            try:
+                done.append(task(*job, cancellation=self.cancellation))
+            except Interrupted:
+                raise
+            except Exception as exc:  # reported per task; the other tasks go on
+                done.append(TaskFailed(f"{type(exc).__name__}: {exc}"))
+        return done
+
+    def _on_cluster(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Outcomes[T]:
+        client = self._connect()
+        futures = [client.submit(task, *job, pure=False) for job in jobs]
+        try:
+            while not all(future.done() for future in futures):
+                self.cancellation.check()
+                time.sleep(POLL_SECONDS)
+        except BaseException:
+            client.cancel(futures)
+            self.close()
+            raise
+        results: Outcomes[T] = Outcomes()
+        for future in futures:
+            if future.status == "finished":
+                results.append(future.result())
+            else:
+                error = future.exception()
+                results.append(TaskFailed(f"{type(error).__name__}: {error}"))
+        return results
+
+    def _connect(self) -> Any:
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                self._client = Client(self.scheduler, timeout="10s")
+            else:
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self._client = Client(self._cluster)
+        return self._client

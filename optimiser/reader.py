@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +55,16 @@ def _decode(path: Path) -> str:
         raise InputError(path.name, row, None, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
 
 
-def _read_table(folder: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """Rows of a CSV as (spreadsheet row, {column: non-empty cell}) and warnings for unknown columns."""
-    path = folder / spec.file
+def _read_table(path: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """Rows of a CSV in ``spec``'s format as (spreadsheet row, {column: non-empty cell}) and warnings for
+    unknown columns; errors name the file as ``path.name``."""
+    name = path.name
     if not path.is_file():
-        raise InputError(spec.file, None, None, f"file not found in {folder}")
+        raise InputError(name, None, None, f"file not found in {path.parent}")
+    spec = replace(spec, file=name)
     text = _decode(path)
     if "\x00" in text:
-        raise InputError(spec.file, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
+        raise InputError(name, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
     try:
         # header=None: the header is read as a row, so duplicate names reach _check_header unmangled
         frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False)
@@ -95,7 +97,7 @@ def _check_header(spec: _TableSpec, header: list[str]) -> None:
     for col in spec.required:
         if col not in seen:
             raise InputError(spec.file, HEADER_ROW, col, "required column is missing")
-    if spec is _CASES and "tier" not in seen and "points" not in seen:
+    if spec.model is Case and "tier" not in seen and "points" not in seen:
         raise InputError(spec.file, HEADER_ROW, "tier", "required column is missing (or give a points column)")
 
 
@@ -134,31 +136,43 @@ def _parse_rows(spec: _TableSpec, rows: list[tuple[int, dict[str, str]]]) -> lis
     return items
 
 
+def hours_problem(practitioner: Practitioner, rules: Rules) -> str | None:
+    """Why a practitioner's hours are impossible under the rules (the reduction column), or None."""
+    if practitioner.reduction_hours > contracted_hours(practitioner, rules):
+        return "must not exceed contracted_hours (default: the grade's hours)"
+    return None
+
+
+def holder_problem(case: Case, capacity: dict[str, int]) -> str | None:
+    """Why a case's holder is impossible (the staff_code column), or None."""
+    if not case.staff_code:
+        return None
+    if case.staff_code not in capacity:
+        return f"unknown practitioner {case.staff_code!r}"
+    if capacity[case.staff_code] <= 0:
+        return (
+            f"held by {case.staff_code!r}, who has 0 available points (check their grade, hours and "
+            "reductions, or leave staff_code empty so the case is reallocated)"
+        )
+    return None
+
+
 def _check_hours(rows: list[int], practitioners: list[Practitioner], rules: Rules) -> None:
     for row, practitioner in zip(rows, practitioners, strict=True):
-        if practitioner.reduction_hours > contracted_hours(practitioner, rules):
-            raise InputError(
-                PRACTITIONERS_FILE,
-                row,
-                "reduction_hours",
-                "must not exceed contracted_hours (default: the grade's hours)",
-            )
+        if problem := hours_problem(practitioner, rules):
+            raise InputError(PRACTITIONERS_FILE, row, "reduction_hours", problem)
 
 
 def _check_holders(case_rows: list[int], cases: list[Case], capacity: dict[str, int]) -> None:
     for row, case in zip(case_rows, cases, strict=True):
-        if not case.staff_code:
-            continue
-        if case.staff_code not in capacity:
-            raise InputError(CASES_FILE, row, "staff_code", f"unknown practitioner {case.staff_code!r}")
-        if capacity[case.staff_code] <= 0:
-            raise InputError(
-                CASES_FILE,
-                row,
-                "staff_code",
-                f"held by {case.staff_code!r}, who has 0 available points (check their grade, hours and "
-                "reductions, or leave staff_code empty so the case is reallocated)",
-            )
+        if problem := holder_problem(case, capacity):
+            raise InputError(CASES_FILE, row, "staff_code", problem)
+
+
+def read_cases_file(path: Path) -> tuple[list[Case], list[str]]:
+    """Cases from any CSV in cases.csv's format (a scenario's extra demand), with warnings; errors name it."""
+    rows, warnings = _read_table(path, _CASES)
+    return _parse_rows(replace(_CASES, file=path.name), rows), warnings
 
 
 def read_instance(folder: Path) -> LoadedInstance:
@@ -167,8 +181,8 @@ def read_instance(folder: Path) -> LoadedInstance:
     if not folder.is_dir():
         raise InputError(str(folder), None, None, "instance folder not found")
     rules = load_rules(folder / RULES_FILE)
-    p_rows, p_warn = _read_table(folder, _PRACTITIONERS)
-    c_rows, c_warn = _read_table(folder, _CASES)
+    p_rows, p_warn = _read_table(folder / PRACTITIONERS_FILE, _PRACTITIONERS)
+    c_rows, c_warn = _read_table(folder / CASES_FILE, _CASES)
     practitioners = _parse_rows(_PRACTITIONERS, p_rows)
     cases = _parse_rows(_CASES, c_rows)
     _check_hours([row for row, _ in p_rows], practitioners, rules)

@@ -52,6 +52,8 @@ class SolveOptions:
     seed: int = 0
     workers: int = 1
     """Processes solving independent parts in parallel; the result is the same whatever the number."""
+    scheduler: str | None = None
+    """An existing Dask cluster's scheduler address (tcp://HOST:PORT) to run the parts on."""
     exact_spread: bool = False
     """After the pairwise spread, prove the spread with CP-SAT leximax steps (slower; small instances)."""
     spread_resolution_pct: Decimal = Decimal(1)

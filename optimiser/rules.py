@@ -103,6 +103,30 @@ class Rules(Frozen):
         return rosh in rule.allowed_rosh and mappa_level <= rule.max_mappa
 
 
+def rules_as_dict(rules: Rules) -> dict[str, Any]:
+    """The rules as plain TOML-ready values, in ``rules.toml``'s keys (for merging a scenario's overrides)."""
+    return {
+        "protected_cap_pct": rules.protected_cap_pct,
+        "thresholds_pct": list(rules.thresholds_pct),
+        "red_pct": rules.red_pct,
+        "grades": {
+            grade.value: {
+                "nominal_target": rule.nominal_target,
+                "default_hours": rule.default_hours,
+                "allowed_rosh": [r.value for r in Rosh if r in rule.allowed_rosh],
+                "max_mappa": rule.max_mappa,
+            }
+            for grade, rule in rules.grades.items()
+        },
+        "points": {case_type.value: dict(table) for case_type, table in rules.points.items()},
+    }
+
+
+def merge_rules(rules: Rules, overrides: dict[str, Any], source: str) -> Rules:
+    """``overrides`` (rules.toml's keys) merged over ``rules``; errors name ``source`` and the key."""
+    return rules_from_dict(_merge(rules_as_dict(rules), _normalise_keys(overrides)), source)
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():

@@ -27,7 +27,7 @@ from .cpsat.constraints import Bounds
 from .cpsat.objective import Goal, top_band
 from .decompose import merge, split, whole
 from .domain import Instance
-from .executor import run_all
+from .executor import Executor
 from .greedy import greedy
 from .interrupt import Cancellation
 from .problem import AllocationProblem, compile_problem
@@ -43,15 +43,46 @@ SPREAD_STEP_SHARE = 0.02
 
 
 def solve(
-    instance: Instance, rules: Rules, options: SolveOptions | None = None, cancellation: Cancellation | None = None
+    instance: Instance,
+    rules: Rules,
+    options: SolveOptions | None = None,
+    cancellation: Cancellation | None = None,
+    executor: Executor | None = None,
 ) -> Result:
     """Allocate the instance's unallocated cases (and transfers within budget) under the rules."""
     options = options or SolveOptions()
-    return solve_problem(compile_problem(instance, rules, options.max_transfers), options, cancellation)
+    problem = compile_problem(instance, rules, options.max_transfers)
+    return solve_problem(problem, options, cancellation, executor)
+
+
+class PartCache:
+    """Proven part results by part problem, so a what-if run re-solves only the parts its scenario changed.
+
+    Only proven parts are kept: a proven part's stages all ended before their budgets, so the same part
+    solved again with the same seed gives the same result (deterministic time), whatever its share.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[AllocationProblem, SolveOptions], PartResult] = {}
+
+    @staticmethod
+    def _key(problem: AllocationProblem, options: SolveOptions) -> tuple[AllocationProblem, SolveOptions]:
+        return problem, replace(options, time_limit=0.0, workers=1, scheduler=None)
+
+    def get(self, problem: AllocationProblem, options: SolveOptions) -> PartResult | None:
+        return self._known.get(self._key(problem, options))
+
+    def put(self, problem: AllocationProblem, options: SolveOptions, result: PartResult) -> None:
+        if result.proven and (result.spread_complete or not options.exact_spread):
+            self._known[self._key(problem, options)] = result
 
 
 def solve_problem(
-    problem: AllocationProblem, options: SolveOptions, cancellation: Cancellation | None = None
+    problem: AllocationProblem,
+    options: SolveOptions,
+    cancellation: Cancellation | None = None,
+    executor: Executor | None = None,
+    cache: PartCache | None = None,
 ) -> Result:
     """Solve each independent part and put the parts back together.
 
@@ -60,16 +91,23 @@ def solve_problem(
     problem is then solved whole.
     """
     started = time.monotonic()
-    cancellation = cancellation or Cancellation()
     parts = split(problem) if problem.max_transfers == 0 else []
     if len(parts) <= 1:
         parts = [whole(problem)]
     total = sum(p.size for p in parts) or 1
-    deadline = started + options.time_limit
-    jobs = [
-        (part.problem, replace(options, time_limit=options.time_limit * part.size / total), deadline) for part in parts
-    ]
-    done = run_all(solve_part, jobs, options.workers, cancellation)
+    deadline = time.time() + options.time_limit
+    jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total)) for part in parts]
+    cache = cache if cache is not None else PartCache()
+    known = [cache.get(*job) for job in jobs]
+    todo = [(*job, deadline) for job, found in zip(jobs, known, strict=True) if found is None]
+    if executor is None:
+        with Executor(options.workers, options.scheduler, cancellation) as own:
+            fresh = iter(own.map(solve_part, todo).values())
+    else:
+        fresh = iter(executor.map(solve_part, todo).values())
+    done = [found or next(fresh) for found in known]
+    for job, result in zip(jobs, done, strict=True):
+        cache.put(*job, result)
     return Result(
         status=Status.OPTIMAL if all(d.proven for d in done) else Status.FEASIBLE,
         problem=problem,
@@ -124,8 +162,11 @@ class _PartSolve:
 def solve_part(
     problem: AllocationProblem, options: SolveOptions, deadline: float, cancellation: Cancellation | None = None
 ) -> PartResult:
-    """The staged lexicographic solve of one part; a cancellation raises Interrupted between stages."""
-    part = _PartSolve(problem, options, StageRunner(problem, options.seed, cancellation or Cancellation(), deadline))
+    """The staged lexicographic solve of one part, by ``deadline`` (epoch seconds, so it holds on any
+    machine of a cluster); a cancellation raises Interrupted between stages."""
+    local_deadline = time.monotonic() + (deadline - time.time())
+    runner = StageRunner(problem, options.seed, cancellation or Cancellation(), local_deadline)
+    part = _PartSolve(problem, options, runner)
     solution = greedy(problem)
     proven = True
     bounds = Bounds(max_unallocated=sum(solution.unallocated))

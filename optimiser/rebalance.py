@@ -147,11 +147,8 @@ class Rebalancer:
         if found is None:
             return None
         top, to_p = found
-        return _Split(
-            top,
-            fixed_p + [k for k, mine in zip(free, to_p, strict=True) if mine],
-            fixed_q + [k for k, mine in zip(free, to_p, strict=True) if not mine],
-        )
+        chosen = list(zip(free, to_p, strict=True))[::-1]  # last first: the order later tie-breaks depend on
+        return _Split(top, fixed_p + [k for k, mine in chosen if mine], fixed_q + [k for k, mine in chosen if not mine])
 
     def _points(self, items: list[int]) -> int:
         return sum(self.problem.classes[k].points for k in items)
@@ -261,11 +258,7 @@ def _planned(problem: AllocationProblem, best: Solution, stop: Callable[[], bool
     left = sum(best.unallocated)
 
     def attempt(top: int) -> Solution | None:
-        plan = shed_plan(problem, top)
-        if plan is None:
-            return None
-        found = _lowered(problem, greedy(problem, plan), stop)
-        return found if found.max_level(problem) <= top and sum(found.unallocated) <= left else None
+        return reach_by_plan(problem, top, left, stop)
 
     failed, reached = problem.level_range[0] - 1, best.max_level(problem)
     step = 1
@@ -283,6 +276,19 @@ def _planned(problem: AllocationProblem, best: Solution, stop: Callable[[], bool
         else:
             best, reached = found, found.max_level(problem)
     return best
+
+
+def reach_by_plan(
+    problem: AllocationProblem, top: int, most_unallocated: int, stop: Callable[[], bool]
+) -> Solution | None:
+    """An allocation at or below level ``top`` built from the transfer bound's plan (lift the largest held
+    cases off everyone above it, place them and the new cases greedily, re-split), leaving at most
+    ``most_unallocated`` cases out; None when the plan is over the budget or does not get there."""
+    plan = shed_plan(problem, top)
+    if plan is None:
+        return None
+    found = _lowered(problem, greedy(problem, plan), stop)
+    return found if found.max_level(problem) <= top and sum(found.unallocated) <= most_unallocated else None
 
 
 def spread(problem: AllocationProblem, solution: Solution, stop: Callable[[], bool]) -> Solution:

@@ -34,6 +34,7 @@ class StageStatus(StrEnum):
     OPTIMAL = "OPTIMAL"
     FEASIBLE = "FEASIBLE"
     UNKNOWN = "UNKNOWN"
+    INFEASIBLE = "INFEASIBLE"
 
 
 class Action(StrEnum):

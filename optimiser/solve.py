@@ -1,45 +1,31 @@
-"""The lexicographic solve: a function of (instance, rules, options) returning a Result with its proof.
+"""The solve: a function of (instance, rules, options) returning a Result with its proof.
 
-The problem is split into independent parts (``decompose``), solved here or in worker processes
-(``executor``), and each part goes through these stages, each starting from the previous one's solution:
+The problem is split into independent parts (``decompose``: practitioners linked by cases both may hold,
+usually pdus), run as tasks on the ``executor``:
 
-0. ``greedy``: largest case first to whoever ends lowest; then, only when some case can go only to capped
-   practitioners, CP-SAT allocates as many cases as the caps allow;
-1. ``rebalance``: pairwise re-splits (and, with a budget, transfers) lower the maximum; when they reach the
-   part's proven bound (``bounds``) the maximum is proven, otherwise CP-SAT minimises the maximum level
-   from there;
-2. CP-SAT minimises transfers at that maximum (only when the budget lets held cases move and the
-   transfer bound is not met already);
-3. ``rebalance.spread``: pairwise re-splits until no pair can lower its higher member; with
-   ``exact_spread``, CP-SAT leximax steps then prove it band by band.
+- with no transfer budget, each part goes through the staged solve of ``partsolve`` on its own;
+- with a budget and several parts, the parts compete for it: ``frontier`` finds, per part, the fewest
+  transfers for each maximum level and the lowest level whose transfers fit the budget in total; each
+  part's allocation at that level is then spread by pairwise re-splits (never adding a transfer);
+- with a budget and one part, the staged solve does it all.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from fractions import Fraction
 
-from .bounds import transfers_needed
-from .cpsat import StageOutcome, StageRunner
-from .cpsat.constraints import Bounds
-from .cpsat.objective import Goal, top_band
-from .decompose import merge, split, whole
+from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
-from .greedy import greedy
+from .frontier import Frontier, spread_reach
 from .interrupt import Cancellation
+from .partsolve import solve_part
 from .problem import AllocationProblem, compile_problem
-from .rebalance import lower_max, spread
-from .results import PartResult, Result, Solution, SolveOptions, StageReport, StageStatus, Status
+from .results import PartResult, Result, SolveOptions, Status
 from .rules import Rules
 from .wmt import LEVELS_PER_PCT, exact_pct
-
-ALLOCATE_SHARE, MAX_SHARE, TRANSFERS_SHARE = 0.15, 0.3, 0.15
-"""Shares of a part's time limit its CP-SAT stages may use (deterministic time)."""
-SPREAD_STEP_SHARE = 0.02
-"""Each leximax step may use this share of the time limit; a step cut short fixes its best found."""
 
 
 def solve(
@@ -87,24 +73,22 @@ def solve_problem(
     """Solve each independent part and put the parts back together.
 
     Each part gets the share of the time limit its size warrants, whatever the number of workers, so
-    the result does not depend on it. With a transfer budget the parts would compete for it, so the
-    problem is then solved whole.
+    the result does not depend on it.
     """
+    if executor is None:
+        with Executor(options.workers, options.scheduler, cancellation) as own:
+            return solve_problem(problem, options, cancellation, own, cache)
     started = time.monotonic()
-    parts = split(problem) if problem.max_transfers == 0 else []
-    if len(parts) <= 1:
-        parts = [whole(problem)]
+    parts = split(problem) or [whole(problem)]
+    if problem.max_transfers > 0 and len(parts) > 1:
+        return _shared_budget(problem, parts, options, executor, started)
     total = sum(p.size for p in parts) or 1
     deadline = time.time() + options.time_limit
     jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total)) for part in parts]
     cache = cache if cache is not None else PartCache()
     known = [cache.get(*job) for job in jobs]
     todo = [(*job, deadline) for job, found in zip(jobs, known, strict=True) if found is None]
-    if executor is None:
-        with Executor(options.workers, options.scheduler, cancellation) as own:
-            fresh = iter(own.map(solve_part, todo).values())
-    else:
-        fresh = iter(executor.map(solve_part, todo).values())
+    fresh = iter(executor.map(solve_part, todo).values())
     done = [found or next(fresh) for found in known]
     for job, result in zip(jobs, done, strict=True):
         cache.put(*job, result)
@@ -122,75 +106,28 @@ def solve_problem(
     )
 
 
-@dataclass
-class _PartSolve:
-    """One part's stages in order, with the report of each."""
-
-    problem: AllocationProblem
-    options: SolveOptions
-    cpsat: StageRunner
-    reports: list[StageReport] = field(default_factory=list)
-
-    def stage(
-        self,
-        name: str,
-        goal: Goal,
-        bounds: Bounds,
-        hint: Solution,
-        share: float,
-        free: frozenset[int] = frozenset(),
-        step: int = 1,
-    ) -> StageOutcome:
-        """A CP-SAT stage given ``share`` of the part's time limit."""
-        outcome = self.cpsat.run(name, goal, bounds, hint, share * self.options.time_limit, free, step)
-        self.reports.append(outcome.report)
-        return outcome
-
-    def local(self, name: str, search: Callable[..., Solution], solution: Solution) -> Solution:
-        """A local search stage (deterministic; it stops early only at the deadline or on a signal)."""
-        started, cancel = time.monotonic(), self.cpsat.cancellation
-        found = search(self.problem, solution, lambda: cancel.cancelled or time.monotonic() >= self.cpsat.deadline)
-        cancel.check()
-        self.reports.append(
-            StageReport(
-                name, StageStatus.DONE, found.max_level(self.problem), None, round(time.monotonic() - started, 3)
-            )
-        )
-        return found
-
-
-def solve_part(
-    problem: AllocationProblem, options: SolveOptions, deadline: float, cancellation: Cancellation | None = None
-) -> PartResult:
-    """The staged lexicographic solve of one part, by ``deadline`` (epoch seconds, so it holds on any
-    machine of a cluster); a cancellation raises Interrupted between stages."""
-    local_deadline = time.monotonic() + (deadline - time.time())
-    runner = StageRunner(problem, options.seed, cancellation or Cancellation(), local_deadline)
-    part = _PartSolve(problem, options, runner)
-    solution = greedy(problem)
-    proven = True
-    bounds = Bounds(max_unallocated=sum(solution.unallocated))
-    if bounds.max_unallocated and problem.slack_classes:
-        stage = part.stage("allocate", Goal.UNALLOCATED, Bounds(), solution, ALLOCATE_SHARE)
-        proven, solution = proven and stage.optimal, stage.solution
-        bounds = Bounds(max_unallocated=sum(solution.unallocated))
-    solution = part.local("rebalance", lower_max, solution)
-    top = level_bound = solution.max_level(problem)
-    if top > problem.level_range[0]:
-        stage = part.stage("max_wmt", Goal.MAX_LEVEL, bounds, solution, MAX_SHARE)
-        proven, solution = proven and stage.optimal, stage.solution
-        top = solution.max_level(problem)
-        level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
-    bounds = replace(bounds, max_level=top)
-    if solution.transfers(problem) > (transfers_needed(problem, top) or 0):
-        stage = part.stage("transfers", Goal.TRANSFERS, bounds, solution, TRANSFERS_SHARE)
-        proven, solution = proven and stage.optimal, stage.solution
-        bounds = replace(bounds, max_transfers=solution.transfers(problem))
-    solution = part.local("spread", spread, solution)
-    complete = False
-    if options.exact_spread:
-        solution, complete = _exact_spread(part, bounds, solution)
-    return PartResult(solution, level_bound, proven, complete, tuple(part.reports))
+def _shared_budget(
+    problem: AllocationProblem, parts: list[Part], options: SolveOptions, executor: Executor, started: float
+) -> Result:
+    """Several parts, one transfer budget: the lowest level whose fewest transfers fit it, from the frontier."""
+    deadline = time.time() + options.time_limit
+    frontier = Frontier([part.problem for part in parts], options, executor, deadline)
+    best = frontier.best(problem.max_transfers)
+    jobs = [(part.problem, reach, deadline) for part, reach in zip(frontier.parts, best.reaches, strict=True)]
+    solutions = executor.map(spread_reach, jobs).values()
+    stages = [(*part.base.stages, *part.at(best.level).stages) for part in frontier.parts]
+    return Result(
+        status=Status.OPTIMAL if best.proven else Status.FEASIBLE,
+        problem=problem,
+        solution=merge(problem, parts, solutions),
+        lower_bound_pct=bound_pct(problem, best.bound),
+        stages=tuple(replace(s, part=i + 1) for i, found in enumerate(stages) for s in found),
+        seconds=time.monotonic() - started,
+        spread_complete=False,
+        options=options,
+        parts=len(parts),
+        parts_proven=sum(reach.proven for reach in best.reaches) if best.level == best.bound else 0,
+    )
 
 
 def bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
@@ -198,22 +135,3 @@ def bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
     fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
     from_levels = Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)
     return max([*fixed, from_levels])
-
-
-def _exact_spread(part: _PartSolve, bounds: Bounds, solution: Solution) -> tuple[Solution, bool]:
-    """Leximax: fix the practitioners at the top level, minimise the top of the rest, until none is left."""
-    problem = part.problem
-    free = frozenset(p for p in problem.varying if problem.available[p] > 0)
-    caps: dict[int, int] = {}
-    complete = True
-    step = round(part.options.spread_resolution_pct * LEVELS_PER_PCT)
-    while free:
-        fixing = replace(bounds, level_caps=dict(caps))
-        stage = part.stage(f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, free, step)
-        if not stage.ran:
-            return solution, False
-        complete, solution = complete and stage.optimal, stage.solution
-        top, fixed = top_band(solution.levels(problem), free, step)
-        caps.update({p: top for p in fixed})
-        free -= fixed
-    return solution, complete

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from optimiser.decompose import merge, split, whole
 from optimiser.generate import generate
 from optimiser.greedy import greedy
+from optimiser.partsolve import solve_part
 from optimiser.problem import compile_problem
 from optimiser.results import SolveOptions
-from optimiser.solve import solve_part, solve_problem
+from optimiser.solve import solve_problem
 
 from .strategies import RULES, problems
 

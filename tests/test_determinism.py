@@ -38,4 +38,4 @@ def test_reruns_and_worker_counts_give_identical_files(tmp_path, three_pdus, tra
     again = _solve(three_pdus, tmp_path / "b", "--max-transfers", transfers)
     parallel = _solve(three_pdus, tmp_path / "c", "--max-transfers", transfers, "--workers", "2")
     assert first == again == parallel
-    assert first[1]["parts"] == (3 if transfers == "0" else 1)
+    assert first[1]["parts"] == 3  # with a budget too: the pdus share it through the frontier, not one model

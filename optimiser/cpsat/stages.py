@@ -33,6 +33,8 @@ class StageOutcome:
     bound: int | None
     """The solver's proven bound on the stage objective, when it has one."""
     report: StageReport
+    infeasible: bool = False
+    """Proven: no solution meets the stage's constraints (only when the hint was not known feasible)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,12 @@ class StageRunner:
         budget: float,
         free: frozenset[int] = frozenset(),
         step: int = 1,
+        hint_feasible: bool = True,
     ) -> StageOutcome:
-        """Solve one stage within ``budget`` seconds of deterministic time, starting from ``hint``."""
+        """Solve one stage within ``budget`` seconds of deterministic time, starting from ``hint``.
+
+        With ``hint_feasible`` (the hint meets every constraint) infeasibility is a bug; without, it is an
+        answer: the stage's bounds cannot all hold."""
         self.cancellation.check()
         if self.deadline - time.monotonic() <= 0.05:
             skipped = StageReport(name, StageStatus.SKIPPED, None, None, 0.0)
@@ -75,6 +81,9 @@ class StageRunner:
         finally:
             self.cancellation.detach(solver)
         self.cancellation.check()
+        if status == cp_model.INFEASIBLE and not hint_feasible:
+            report = StageReport(name, StageStatus.INFEASIBLE, None, None, round(time.monotonic() - started, 3))
+            return StageOutcome(ran=True, optimal=True, solution=hint, bound=None, report=report, infeasible=True)
         if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
             raise RuntimeError(f"stage {name}: model {solver.status_name(status)} although its hint is feasible")
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -64,10 +64,12 @@ def reach_level(
     hint: Solution | None,
     options: SolveOptions,
     deadline: float,
+    exact: bool,
     cancellation: Cancellation | None = None,
 ) -> Reach:
     """The fewest transfers (within ``problem.max_transfers``) that bring the part to ``level``, keeping at
-    most ``most_unallocated`` cases out. A task: plain data in, plain data out."""
+    most ``most_unallocated`` cases out: the bound and the galloped plan, then (``exact``) CP-SAT between
+    them. A task: plain data in, plain data out."""
     cancellation = cancellation or Cancellation()
     if level < problem.level_range[0]:
         return Reach(level, None, None, None)
@@ -85,6 +87,8 @@ def reach_level(
     cancellation.check()
     if planned is not None and planned.transfers(problem) == low:
         return Reach(level, low, low, planned)
+    if not exact:
+        return Reach(level, low, None if planned is None else planned.transfers(problem), planned)
     if planned is not None and (not fits or planned.transfers(problem) < (hint.transfers(problem) if hint else 0)):
         hint, fits = planned, True
     runner = StageRunner(problem, options.seed, cancellation, time.monotonic() + (deadline - time.time()))
@@ -197,7 +201,7 @@ class Frontier:
             replace(options, time_limit=options.time_limit * (sum(c.count for c in p.classes) + p.n) / total)
             for p in problems
         ]
-        jobs = [(replace(p, max_transfers=0), opts, deadline) for p, opts in zip(problems, self.shares, strict=True)]
+        jobs = [(replace(p, max_transfers=0), opts, deadline, False) for p, opts in zip(problems, self.shares, strict=True)]
         bases = executor.map(solve_part, jobs).values()
         self.parts = [PartFrontier(p, base) for p, base in zip(problems, bases, strict=True)]
 
@@ -211,8 +215,22 @@ class Frontier:
         """No level below this is reachable within the parts' budgets (fixed loads, volume, shedding)."""
         return max((part.problem.level_range[0] for part in self.parts), default=0)
 
-    def evaluate(self, level: int) -> None:
-        """Bring every part's answer at ``level`` as close to proven as one evaluation can (in parallel)."""
+    def evaluate(self, level: int, budget: int | None = None) -> None:
+        """Bring the parts' answers at ``level`` closer to proven, parts in parallel: first the bound and the
+        plans, then CP-SAT, each pass only while it matters (for ``budget``: until it is clear whether the
+        level fits it; None: until every part is proven)."""
+        for exact in (False, True):
+            if self._decided(level, budget):
+                return
+            self._pass(level, exact)
+
+    def _decided(self, level: int, budget: int | None) -> bool:
+        low, high = self.sums(level)
+        if budget is None:
+            return all(part.at(level).proven for part in self.parts)
+        return low is None or low > budget or (high is not None and high <= budget)
+
+    def _pass(self, level: int, exact: bool) -> None:
         todo = [i for i, part in enumerate(self.parts) if not part.at(level).proven]
         jobs = [
             (
@@ -222,6 +240,7 @@ class Frontier:
                 self.parts[i].hint(level),
                 self.shares[i],
                 self.deadline,
+                exact,
             )
             for i in todo
         ]
@@ -240,13 +259,14 @@ class Frontier:
         low, high = self.floor, self.top
         while low < high:
             middle = (low + high) // 2
-            self.evaluate(middle)
+            self.evaluate(middle, budget)
             found = self.sums(middle)[1]
             if found is not None and found <= budget:
                 high = middle
             else:
                 low = middle + 1
         level = high
+        self.evaluate(level)  # the fewest transfers at the level found, proven where CP-SAT can
         bound = self._bound(budget, level)
         reaches = tuple(part.at(level) for part in self.parts)
         proven_low, found = self.sums(level)

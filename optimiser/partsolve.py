@@ -73,10 +73,15 @@ class _PartSolve:
 
 
 def solve_part(
-    problem: AllocationProblem, options: SolveOptions, deadline: float, cancellation: Cancellation | None = None
+    problem: AllocationProblem,
+    options: SolveOptions,
+    deadline: float,
+    spread_out: bool = True,
+    cancellation: Cancellation | None = None,
 ) -> PartResult:
     """The staged lexicographic solve of one part, by ``deadline`` (epoch seconds, so it holds on any
-    machine of a cluster); a cancellation raises Interrupted between stages."""
+    machine of a cluster); without ``spread_out`` it stops at the fewest transfers (a frontier's start,
+    spread later). A cancellation raises Interrupted between stages."""
     local_deadline = time.monotonic() + (deadline - time.time())
     runner = StageRunner(problem, options.seed, cancellation or Cancellation(), local_deadline)
     part = _PartSolve(problem, options, runner)
@@ -99,9 +104,10 @@ def solve_part(
         stage = part.stage("transfers", Goal.TRANSFERS, bounds, solution, TRANSFERS_SHARE)
         proven, solution = proven and stage.optimal, stage.solution
         bounds = replace(bounds, max_transfers=solution.transfers(problem))
-    solution = part.local("spread", spread, solution)
+    if spread_out:
+        solution = part.local("spread", spread, solution)
     complete = False
-    if options.exact_spread:
+    if spread_out and options.exact_spread:
         solution, complete = _exact_spread(part, bounds, solution)
     return PartResult(solution, level_bound, proven, complete, tuple(part.reports))
 

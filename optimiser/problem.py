@@ -33,7 +33,7 @@ class CaseClass:
     def count(self) -> int:
         return len(self.crns)
 
-    @property
+    @cached_property
     def holders(self) -> tuple[int, ...]:
         """Everyone who may hold these cases after the solve."""
         return self.targets if self.holder is None else tuple(sorted({*self.targets, self.holder}))
@@ -71,6 +71,15 @@ class AllocationProblem:
             for k, c in enumerate(self.classes)
             if c.holder is None and all(self.max_load[p] is not None for p in c.targets)
         )
+
+    @cached_property
+    def partners(self) -> tuple[tuple[int, ...], ...]:
+        """For each practitioner, everyone who may hold one of the same movable cases."""
+        shared: list[set[int]] = [set() for _ in range(self.n)]
+        for group in {c.holders for c in self.classes}:
+            for p in group:
+                shared[p].update(group)
+        return tuple(tuple(sorted(s - {p})) for p, s in enumerate(shared))
 
     @cached_property
     def level_range(self) -> tuple[int, int]:

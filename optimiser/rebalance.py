@@ -53,16 +53,8 @@ class Rebalancer:
                 else:
                     self.items[p].extend([k] * n)
         self.transfers = solution.transfers(problem)
-        self.partners = self._partners()
+        self.partners = problem.partners
         self.active = [p for p in range(problem.n) if problem.available[p] > 0 and self.partners[p]]
-
-    def _partners(self) -> list[tuple[int, ...]]:
-        """For each practitioner, everyone who may hold one of the same movable cases."""
-        shared: list[set[int]] = [set() for _ in range(self.problem.n)]
-        for cls in self.problem.classes:
-            for p in cls.holders:
-                shared[p].update(cls.holders)
-        return [tuple(sorted(s - {p})) for p, s in enumerate(shared)]
 
     def ratio(self, p: int) -> Fraction:
         return Fraction(self.load[p], self.problem.available[p])

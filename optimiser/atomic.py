@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 
-def write_files_atomically(folder: Path, contents: Mapping[str, str]) -> None:
+def write_files_atomically(folder: Path, contents: Mapping[str, str | bytes]) -> None:
     """Write every file to a temporary name first, then rename them all into place.
 
     Nothing in ``folder`` changes until every temporary file is complete on disk; if writing any of them
@@ -20,8 +22,9 @@ def write_files_atomically(folder: Path, contents: Mapping[str, str]) -> None:
         for name, text in contents.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             staged.append((tmp, folder / name))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, target in staged:
@@ -40,3 +43,70 @@ def _sync_directory(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+RENAME_EXCHANGE = 2
+"""renameat2 flag: swap two paths in one step (Linux 3.15+)."""
+STAGING_PREFIX = ".staging-"
+RETIRED_PREFIX = ".retired-"
+
+
+def replace_folder(folder: Path, contents: Mapping[str, str | bytes]) -> None:
+    """Replace ``folder`` as a whole by files at the given relative paths (subfolders allowed).
+
+    Everything is written to a sibling staging folder and synced first, then swapped in with one
+    exchange of names, so a reader sees either the whole old set or the whole new set. Debris of an
+    earlier run killed midway (staging or retired siblings) is removed first.
+    """
+    folder = Path(folder)
+    parent = folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_debris(folder)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{folder.name}.", dir=parent))
+    try:
+        for relative, data in contents.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            with open(target, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for sub in sorted({(staging / r).parent for r in contents}, key=lambda p: -len(p.parts)):
+            _sync_directory(sub)
+        os.chmod(staging, 0o777 & ~_umask())
+        if folder.exists() and not _exchange(staging, folder):
+            retired = parent / f"{RETIRED_PREFIX}{folder.name}.{os.getpid()}"
+            os.replace(folder, retired)
+            os.replace(staging, folder)
+            staging = retired
+        elif not folder.exists():
+            os.replace(staging, folder)
+        _sync_directory(parent)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd = -100
+    done = renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), RENAME_EXCHANGE)
+    return done == 0
+
+
+def _remove_debris(folder: Path) -> None:
+    for prefix in (STAGING_PREFIX, RETIRED_PREFIX):
+        for debris in folder.parent.glob(f"{prefix}{folder.name}.*"):
+            shutil.rmtree(debris, ignore_errors=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -154,6 +154,10 @@ class PartFrontier:
         if closed is None or closed > self.problem.max_transfers:
             return Reach(level, None, None, None)
         low = max([closed, *(r.low for r in above if r.low is not None)])
+        if level < self.base.level_bound:  # proven out of reach with no transfers
+            low = max(low, 1)
+            if low > self.problem.max_transfers:
+                return Reach(level, None, None, None)
         if best is None:
             return Reach(level, low, None, None)
         return Reach(level, low, best.high, best.solution)
@@ -201,7 +205,9 @@ class Frontier:
             replace(options, time_limit=options.time_limit * (sum(c.count for c in p.classes) + p.n) / total)
             for p in problems
         ]
-        jobs = [(replace(p, max_transfers=0), opts, deadline, False) for p, opts in zip(problems, self.shares, strict=True)]
+        jobs = [
+            (replace(p, max_transfers=0), opts, deadline, False) for p, opts in zip(problems, self.shares, strict=True)
+        ]
         bases = executor.map(solve_part, jobs).values()
         self.parts = [PartFrontier(p, base) for p, base in zip(problems, bases, strict=True)]
 

@@ -12,13 +12,11 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-import pandas as pd
-
 from .atomic import write_files_atomically
 from .domain import Case, CaseType, Grade, Instance, Practitioner, Rosh
-from .reader import CASES_FILE, PRACTITIONERS_FILE
 from .rules import Rules, rules_from_dict
 from .wmt import practitioner_capacity
+from .writer import render_instance
 
 _ROSH = ((Rosh.LOW, 20), (Rosh.MEDIUM, 62), (Rosh.HIGH, 15), (Rosh.VERY_HIGH, 3))
 _CASE_TYPES = ((CaseType.COMMUNITY, 55), (CaseType.LICENSE, 30), (CaseType.CUSTODY, 15))
@@ -124,50 +122,6 @@ def _caseload(rng: random.Random, p: Practitioner, rules: Rules, numbered_from: 
     return held
 
 
-def _frame(items, columns: list[str]) -> pd.DataFrame:
-    def cell(value: object) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, frozenset):
-            return ";".join(sorted(value))
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(getattr(value, "value", value))
-
-    return pd.DataFrame([[cell(getattr(item, c)) for c in columns] for item in items], columns=columns)
-
-
 def write_instance(folder: Path, instance: Instance) -> None:
     """Write an instance folder in the contract's format."""
-    p_cols = [
-        "staff_code",
-        "name",
-        "grade",
-        "pdu",
-        "team_code",
-        "contracted_hours",
-        "reduction_hours",
-        "other_points",
-        "protected",
-        "max_wmt_pct",
-        "skills",
-    ]
-    c_cols = [
-        "crn",
-        "tier",
-        "case_type",
-        "rosh",
-        "mappa_level",
-        "staff_code",
-        "pinned",
-        "points",
-        "required_skills",
-        "pdu",
-    ]
-    write_files_atomically(
-        Path(folder),
-        {
-            PRACTITIONERS_FILE: _frame(instance.practitioners, p_cols).to_csv(index=False),
-            CASES_FILE: _frame(instance.cases, c_cols).to_csv(index=False),
-        },
-    )
+    write_files_atomically(Path(folder), render_instance(instance))

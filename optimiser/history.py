@@ -39,6 +39,9 @@ DB_ENV = "OPTIMISER_DB"
 DEFAULT_DB = Path.home() / ".local" / "share" / "optimiser" / "history.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+SOLVE_KIND, WHATIF_KIND = "solve", "whatif"
+"""Run kinds: alerts count only real allocations (solve), never scenario runs."""
+
 metadata = MetaData()
 
 runs = Table(
@@ -58,6 +61,7 @@ runs = Table(
     Column("unallocated", Integer, nullable=False),
     Column("solve_seconds", Float, nullable=False),
     Column("summary", JSON, nullable=False),
+    Column("kind", String(16), nullable=False, server_default=SOLVE_KIND, index=True),
 )
 
 workloads = Table(
@@ -123,6 +127,7 @@ class RunRecord:
     summary: dict[str, Any]
     workloads: list[dict[str, Any]]
     allocations: list[dict[str, Any]]
+    kind: str = SOLVE_KIND
 
 
 class History:
@@ -140,6 +145,7 @@ class History:
             conn.execute(
                 runs.insert().values(
                     run_id=run.run_id,
+                    kind=run.kind,
                     started_at=run.started_at,
                     instance=run.instance,
                     instance_hash=run.instance_hash,
@@ -186,7 +192,7 @@ class History:
         query = (
             select(workloads.c.staff_code, workloads.c.grade, runs.c.started_at, workloads.c.wmt_pct_after)
             .join(runs, runs.c.run_id == workloads.c.run_id)
-            .where(runs.c.started_at >= since, runs.c.started_at <= until)
+            .where(runs.c.started_at >= since, runs.c.started_at <= until, runs.c.kind == SOLVE_KIND)
             .order_by(runs.c.started_at, runs.c.run_id)
         )
         with self.engine.connect() as conn:
@@ -194,7 +200,8 @@ class History:
 
     def latest_run_time(self) -> datetime | None:
         with self.engine.connect() as conn:
-            value = conn.execute(select(runs.c.started_at).order_by(runs.c.started_at.desc()).limit(1)).scalar()
+            latest = select(runs.c.started_at).where(runs.c.kind == SOLVE_KIND).order_by(runs.c.started_at.desc())
+            value = conn.execute(latest.limit(1)).scalar()
         return None if value is None else _utc(value)
 
 
@@ -213,10 +220,17 @@ def migrate(engine: Engine) -> None:
 
 
 def run_record(
-    run_id: str, started_at: datetime, instance: Path, hashed: str, parameters: dict[str, Any], outcome: Outcome
+    run_id: str,
+    started_at: datetime,
+    instance: Path,
+    hashed: str,
+    parameters: dict[str, Any],
+    outcome: Outcome,
+    kind: str = SOLVE_KIND,
 ) -> RunRecord:
     """The history's copy of a solve's outcome."""
     return RunRecord(
+        kind=kind,
         run_id=run_id,
         started_at=started_at,
         instance=str(instance),

@@ -34,11 +34,12 @@ def solve(
     options: SolveOptions | None = None,
     cancellation: Cancellation | None = None,
     executor: Executor | None = None,
+    cache: PartCache | None = None,
 ) -> Result:
     """Allocate the instance's unallocated cases (and transfers within budget) under the rules."""
     options = options or SolveOptions()
     problem = compile_problem(instance, rules, options.max_transfers)
-    return solve_problem(problem, options, cancellation, executor)
+    return solve_problem(problem, options, cancellation, executor, cache)
 
 
 class PartCache:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_files_atomically
+from .domain import Instance
 from .outcome import Outcome
+from .reader import CASES_FILE, PRACTITIONERS_FILE
+from .rules import RULES_FILE, Rules, dump_toml
 
 ALLOCATIONS_FILE = "allocations.csv"
 UNALLOCATED_FILE = "unallocated.csv"
@@ -66,6 +69,57 @@ def render(outcome: Outcome) -> dict[str, str]:
         WORKLOAD_FILE: _csv(workload, WORKLOAD_COLUMNS),
         SUMMARY_FILE: outcome.summary.to_json(),
     }
+
+
+PRACTITIONER_COLUMNS = [
+    "staff_code",
+    "name",
+    "grade",
+    "pdu",
+    "team_code",
+    "contracted_hours",
+    "reduction_hours",
+    "other_points",
+    "protected",
+    "max_wmt_pct",
+    "skills",
+]
+CASE_COLUMNS = [
+    "crn",
+    "tier",
+    "case_type",
+    "rosh",
+    "mappa_level",
+    "staff_code",
+    "pinned",
+    "points",
+    "required_skills",
+    "pdu",
+]
+
+
+def _cell(value: object) -> object:
+    """A domain value as an instance CSV cell: sets as ``;`` lists, booleans as true/false, enums by value."""
+    if value is None:
+        return ""
+    if isinstance(value, frozenset):
+        return ";".join(sorted(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return getattr(value, "value", value)
+
+
+def render_instance(instance: Instance, rules: Rules | None = None) -> dict[str, str]:
+    """An instance as the contract's files (and its rules as rules.toml when given), by file name."""
+    files = {
+        PRACTITIONERS_FILE: _csv(
+            [[_cell(getattr(p, c)) for c in PRACTITIONER_COLUMNS] for p in instance.practitioners], PRACTITIONER_COLUMNS
+        ),
+        CASES_FILE: _csv([[_cell(getattr(c, col)) for col in CASE_COLUMNS] for c in instance.cases], CASE_COLUMNS),
+    }
+    if rules is not None:
+        files[RULES_FILE] = dump_toml(rules)
+    return files
 
 
 def write_outcome(folder: Path, outcome: Outcome) -> None:

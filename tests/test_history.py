@@ -37,7 +37,7 @@ def test_migrations_build_exactly_the_schema_the_code_uses(db_url):
     History(db_url)  # opening again finds it up to date
     with history.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_solve_records_the_run_and_history_shows_it(db_url, tmp_path):

@@ -1,0 +1,79 @@
+"""The value of transfers: the best maximum WMT % for each transfer budget, and the transfers each needs.
+
+One frontier serves every budget (``frontier.py``): each level evaluated for one budget bounds and
+warm-starts the others, so the curve is built once, never as independent solves. ``auto`` lists every
+budget at which the best maximum changes, up to the budget beyond which no transfer helps.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .decompose import Part, merge, split, whole
+from .domain import Instance
+from .executor import Executor
+from .frontier import Combined, Frontier
+from .problem import AllocationProblem, compile_problem
+from .results import SolveOptions, Status
+from .rules import Rules
+from .solve import bound_pct
+from .wmt import floor_pct, wmt_pct
+
+MAX_BUDGETS = 200
+"""The most budgets one trade-off may list."""
+
+
+@dataclass(frozen=True)
+class TradeoffPoint:
+    """One budget's best maximum, the transfers it takes, and what is proven."""
+
+    max_transfers: int
+    transfers: int
+    max_wmt_pct: Decimal
+    lower_bound_pct: Decimal
+    status: Status
+    transfers_proven: bool
+
+
+def movable_held(instance: Instance) -> int:
+    """Held cases that may move: the largest budget that can matter."""
+    return sum(1 for c in instance.cases if c.allocated and not c.pinned)
+
+
+def tradeoff(
+    instance: Instance, rules: Rules, budgets: list[int] | None, options: SolveOptions, executor: Executor
+) -> list[TradeoffPoint]:
+    """The best maximum for each budget (``None``: every budget where it changes), never rising."""
+    limit = movable_held(instance) if budgets is None else max(budgets, default=0)
+    problem = compile_problem(instance, rules, limit)
+    parts = split(problem) or [whole(problem)]
+    frontier = Frontier([p.problem for p in parts], options, executor, time.time() + options.time_limit)
+    found = frontier.staircase(limit) if budgets is None else [frontier.best(b) for b in sorted(set(budgets))]
+    points: list[TradeoffPoint] = []
+    best: Combined | None = None
+    for combined in found:
+        if best is None or combined.level < best.level:
+            best = combined  # a smaller budget's allocation stays valid for a larger one: never rising
+        points.append(_point(problem, parts, combined, best))
+    return points
+
+
+def _point(problem: AllocationProblem, parts: list[Part], combined: Combined, best: Combined) -> TradeoffPoint:
+    """``combined``'s budget and proven bound, with the best allocation found up to it (``best``)."""
+    solutions = []
+    for reach in best.reaches:
+        if reach.solution is None:
+            raise ValueError(f"no allocation at level {best.level}")
+        solutions.append(reach.solution)
+    loads = merge(problem, parts, solutions).loads(problem)
+    shown = [wmt_pct(load, a) for load, a in zip(loads, problem.available, strict=True) if a > 0]
+    return TradeoffPoint(
+        max_transfers=combined.budget,
+        transfers=best.transfers,
+        max_wmt_pct=max((v for v in shown if v is not None), default=Decimal(0)),
+        lower_bound_pct=floor_pct(bound_pct(problem, combined.bound)),
+        status=Status.OPTIMAL if best.level == combined.bound and best.transfers_proven else Status.FEASIBLE,
+        transfers_proven=best.transfers_proven,
+    )

@@ -1,0 +1,164 @@
+"""What-if runs: the baseline and each scenario solved with the same options, compared side by side.
+
+The instance is read once; each scenario is applied in memory (``scenario.py``). The baseline's proven
+parts are kept, so a scenario re-solves only the parts it changed (the same part gives the same result,
+by determinism). Every run's parts are tasks on one executor. A run that fails is reported with its error
+and does not lose the others.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from .errors import VerificationError
+from .executor import Executor
+from .outcome import Outcome, build_outcome, holders_after
+from .reader import LoadedInstance
+from .results import Action, SolveOptions
+from .scenario import BASELINE, Scenario, apply_scenario, slug
+from .solve import PartCache, solve
+from .verify import verify
+from .wmt import practitioner_capacity
+from .writer import render, render_instance
+
+WHATIF_CSV, WHATIF_JSON = "whatif.csv", "whatif.json"
+INSTANCE_FOLDER = "instance"
+THRESHOLDS = (Decimal(100), Decimal(110), Decimal(120))
+COLUMNS = [
+    "scenario",
+    "status",
+    "max_wmt_pct",
+    "lower_bound_pct",
+    "mean_wmt_pct",
+    "over_100",
+    "over_110",
+    "over_120",
+    "forced_transfers",
+    "transfers",
+    "allocated",
+    "unallocated",
+    "practitioners",
+    "available_points",
+    "demand_points",
+    "error",
+]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One what-if run: its name, folder, the instance it solved, and its outcome or its error."""
+
+    name: str
+    slug: str
+    loaded: LoadedInstance
+    forced: frozenset[str]
+    changes: tuple[str, ...]
+    outcome: Outcome | None
+    error: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        """The comparison table's row (the contract's columns, plus the error of a failed run)."""
+        instance, rules = self.loaded.instance, self.loaded.rules
+        capacity = [practitioner_capacity(p, rules) for p in instance.practitioners]
+        demand = sum(p.other_points for p in instance.practitioners) + sum(rules.case_points(c) for c in instance.cases)
+        row: dict[str, Any] = {
+            "scenario": self.name,
+            "practitioners": sum(1 for a in capacity if a > 0),
+            "available_points": sum(capacity),
+            "demand_points": demand,
+            "error": self.error or "",
+        }
+        if self.outcome is None:
+            return {c: row.get(c, "") for c in COLUMNS} | {"status": "ERROR"}
+        s = self.outcome.summary
+        after: list[Decimal] = [w.wmt_pct_after for w in self.outcome.workloads if w.wmt_pct_after is not None]
+        mean = sum(after, Decimal(0)) / len(after) if after else Decimal(0)
+        moved = {m.crn for m in self.outcome.moves if m.action is Action.ALLOCATE}
+        row |= {
+            "status": s.status.value,
+            "max_wmt_pct": s.max_wmt_pct,
+            "lower_bound_pct": s.lower_bound_pct,
+            "mean_wmt_pct": float(round(mean, 1)),
+            **{f"over_{t}": sum(1 for v in after if v > t) for t in THRESHOLDS},
+            "forced_transfers": len(self.forced & moved),
+            "transfers": s.transfers,
+            "allocated": s.allocated,
+            "unallocated": s.unallocated,
+        }
+        return {c: row[c] for c in COLUMNS}
+
+
+def run_whatif(
+    loaded: LoadedInstance, scenarios: list[Scenario], options: SolveOptions, executor: Executor
+) -> list[Run]:
+    """Apply every scenario (all errors surface before anything is solved), then solve the baseline and
+    each scenario with the same options."""
+    applied = [apply_scenario(loaded, scenario) for scenario in scenarios]
+    taken: set[str] = set()
+    cache = PartCache()
+    runs = [_solve_run(BASELINE, BASELINE, loaded, frozenset(), (), options, executor, cache)]
+    runs += [
+        _solve_run(
+            a.scenario.name, slug(a.scenario.name, taken), a.loaded, a.forced, a.changes, options, executor, cache
+        )
+        for a in applied
+    ]
+    return runs
+
+
+def _solve_run(
+    name: str,
+    folder: str,
+    loaded: LoadedInstance,
+    forced: frozenset[str],
+    changes: tuple[str, ...],
+    options: SolveOptions,
+    executor: Executor,
+    cache: PartCache,
+) -> Run:
+    try:
+        result = solve(loaded.instance, loaded.rules, options, executor=executor, cache=cache)
+        violations = verify(
+            loaded.instance, loaded.rules, holders_after(loaded.instance, result), options.max_transfers
+        )
+        if violations:
+            raise VerificationError(violations)
+        return Run(name, folder, loaded, forced, changes, build_outcome(loaded.instance, loaded.rules, result))
+    except VerificationError as exc:
+        return Run(name, folder, loaded, forced, changes, None, f"result failed verification (a bug): {exc}")
+    except (ValueError, RuntimeError) as exc:
+        return Run(name, folder, loaded, forced, changes, None, f"{type(exc).__name__}: {exc}")
+
+
+def render_whatif(runs: list[Run]) -> dict[str, str]:
+    """Every file of a what-if folder, by relative path: the comparison, and each run's outputs and instance."""
+    rows = [run.row() for run in runs]
+    files: dict[str, str] = {
+        WHATIF_CSV: _csv(rows),
+        WHATIF_JSON: json.dumps(
+            {
+                "runs": rows,
+                "scenarios": [{"scenario": r.name, "folder": r.slug, "changes": list(r.changes)} for r in runs],
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n",
+    }
+    for run in runs:
+        if run.outcome is not None:
+            files |= {f"{run.slug}/{name}": text for name, text in render(run.outcome).items()}
+        files |= {
+            f"{run.slug}/{INSTANCE_FOLDER}/{name}": text
+            for name, text in render_instance(run.loaded.instance, run.loaded.rules).items()
+        }
+    return files
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    return pd.DataFrame(rows, columns=COLUMNS, dtype=object).to_csv(index=False, lineterminator="\n")

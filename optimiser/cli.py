@@ -10,30 +10,64 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from .alerts import excessive, window
+from .atomic import replace_folder
 from .check import check_result
+from .domain import Grade, Instance
 from .errors import InputError, VerificationError
+from .executor import Executor, default_workers
 from .generate import generate as generate_instance
 from .generate import write_instance
-from .history import DB_ENV, DEFAULT_DB, History, RunRecord, database_url, instance_hash, new_run_id, run_record
+from .history import (
+    DB_ENV,
+    DEFAULT_DB,
+    WHATIF_KIND,
+    History,
+    RunRecord,
+    database_url,
+    instance_hash,
+    new_run_id,
+    run_record,
+)
 from .interrupt import Cancellation, Interrupted, run_interruptibly
+from .outcome import build_outcome
 from .pipeline import solve_loaded
+from .plots import tradeoff_png
 from .reader import INSTANCE_FILES, read_instance
 from .results import SolveOptions
-from .rules import RULES_FILE, dump_toml, load_rules
+from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
-from .terminal import alerts_table, history_table, run_details, solve_summary, validate_summary
+from .scenario import load_scenario
+from .solve import solve as solve_instance
+from .staffing import STAFFING_FILE, StaffingAnswer, staffing_json, with_hires
+from .staffing import staffing as staffing_answer
+from .terminal import (
+    alerts_table,
+    history_table,
+    run_details,
+    solve_summary,
+    staffing_text,
+    tradeoff_table,
+    validate_summary,
+    whatif_table,
+)
+from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tradeoff_csv
+from .tradeoff import tradeoff as tradeoff_curve
+from .whatif import Run, render_whatif, run_whatif
 from .writer import OUTPUT_FILES, write_outcome
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Caseload allocation optimiser for probation services: allocate cases to practitioners so that "
@@ -302,6 +336,226 @@ def generate(
     """Make a realistic instance (staff mix, caseloads at 130-190% WMT, case mix) reproducibly."""
     write_instance(out, generate_instance(practitioners, unallocated, seed, pdus))
     typer.echo(f"Wrote {out}/practitioners.csv and cases.csv")
+
+
+TransfersOption = Annotated[int, typer.Option(min=0, help="Most already-allocated cases that may move in each run.")]
+TimeLimitOption = Annotated[float, typer.Option(min=0.1, help="Seconds each solve may take.")]
+SeedOption = Annotated[int, typer.Option(help="Search seed: same input and seed, same result.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Worker processes on a local Dask cluster (default: one per core; 1 runs here, "
+        "no cluster). The results are the same whatever the number.",
+        show_default=False,
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="An existing Dask cluster's scheduler, tcp://HOST:PORT, to run the solves on.", show_default=False
+    ),
+]
+
+
+def _options(
+    max_transfers: int, time_limit: float, seed: int, workers: int | None, scheduler: str | None
+) -> SolveOptions:
+    return SolveOptions(
+        max_transfers=max_transfers,
+        time_limit=time_limit,
+        seed=seed,
+        workers=default_workers() if workers is None else workers,
+        scheduler=scheduler,
+    )
+
+
+def _guarded(work: Callable[[Cancellation], T]) -> T:
+    """Run a command's work interruptibly; turn bad input into exit 2, a signal into 128 + signal, and
+    anything unexpected into exit 3 with its traceback (a bug)."""
+    try:
+        return run_interruptibly(work)
+    except Interrupted as exc:
+        typer.echo(f"{exc}: stopped before writing anything.", err=True)
+        raise typer.Exit(exc.exit_status) from None
+    except InputError as exc:
+        raise _fail_input(exc) from None
+    except OSError as exc:
+        typer.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for the report
+        typer.echo(
+            f"error: internal error ({type(exc).__name__}: {exc}); nothing was written. This is a bug: "
+            "please report it with the instance and this traceback:",
+            err=True,
+        )
+        typer.echo(traceback.format_exc(), err=True)
+        raise typer.Exit(EXIT_VERIFY) from None
+
+
+@app.command()
+def whatif(
+    instance: InstanceArg,
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files (TOML): changes to the instance to compare.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the comparison and each run's results (replaced as a whole).")
+    ],
+    max_transfers: TransfersOption = 0,
+    time_limit: TimeLimitOption = 30.0,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    db: DbOption = None,
+    history: Annotated[
+        bool, typer.Option(help="Record the runs in the history (as what-if runs, which the alerts ignore).")
+    ] = True,
+) -> None:
+    """Compare the baseline with staffing or demand scenarios (leavers, joiners, changes, extra cases)."""
+    options = _options(max_transfers, time_limit, seed, workers, scheduler)
+    started_at = datetime.now(UTC)
+
+    def work(cancel: Cancellation) -> list[Run]:
+        loaded = read_instance(instance)
+        parsed = [load_scenario(path) for path in scenarios]
+        with Executor(options.workers, options.scheduler, cancel) as executor:
+            runs = run_whatif(loaded, parsed, options, executor)
+        replace_folder(out, render_whatif(runs))
+        return runs
+
+    runs = _guarded(work)
+    typer.echo(whatif_table(runs))
+    typer.echo(f"  Results written to {out} (whatif.csv, whatif.json, one folder per run)")
+    if history:
+        hashed = instance_hash(instance, INSTANCE_FILES)
+        parameters = {"max_transfers": max_transfers, "time_limit": time_limit, "seed": seed, "whatif": True}
+        for run in runs:
+            if run.outcome is not None:
+                record = run_record(
+                    new_run_id(),
+                    started_at,
+                    out / run.slug,
+                    hashed,
+                    parameters | {"scenario": run.name},
+                    run.outcome,
+                    kind=WHATIF_KIND,
+                )
+                _record(db, record, RunLog(record.run_id, False))
+    if any(run.error for run in runs):
+        raise typer.Exit(EXIT_VERIFY)
+    raise typer.Exit(EXIT_UNALLOCATED if any(run.outcome and run.outcome.unallocated for run in runs) else 0)
+
+
+def _grades(value: str) -> tuple[Grade, ...]:
+    grades = []
+    for part in value.split(","):
+        grade = Grade._missing_(part.strip())
+        if grade is None:
+            raise typer.BadParameter(f"unknown grade {part.strip()!r} (expected PO, PQiP, PSO)")
+        grades.append(Grade(grade))
+    return tuple(dict.fromkeys(grades))
+
+
+@app.command()
+def staffing(
+    instance: InstanceArg,
+    target: Annotated[
+        float, typer.Option(min=1, max=1000, help="The WMT % every practitioner should end at or under.")
+    ],
+    grades: Annotated[str, typer.Option(help="Grades that may be hired, comma-separated.")] = "PO",
+    hours: Annotated[float, typer.Option(min=1, max=60, help="Contracted hours of each hire.")] = 37.0,
+    out: Annotated[Path | None, typer.Option(help="Folder for staffing.json.", show_default=False)] = None,
+    max_transfers: TransfersOption = 0,
+    time_limit: TimeLimitOption = 30.0,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """The fewest hires (per pdu, lower grades first on ties) so that no one is above the target WMT %."""
+    options = _options(max_transfers, time_limit, seed, workers, scheduler)
+    chosen = _grades(grades)
+    target_pct, hire_hours = Decimal(str(target)), Decimal(str(hours))
+
+    def work(cancel: Cancellation) -> tuple[StaffingAnswer, Decimal | None, Decimal | None]:
+        loaded = read_instance(instance)
+        with Executor(options.workers, options.scheduler, cancel) as executor:
+            answer = staffing_answer(loaded.instance, loaded.rules, target_pct, chosen, hire_hours, options, executor)
+            now = _max_after(loaded.instance, loaded.rules, options, executor)
+            after = (
+                _max_after(with_hires(loaded.instance, answer), loaded.rules, options, executor)
+                if answer.reached
+                else None
+            )
+        if out is not None:
+            replace_folder(out, {STAFFING_FILE: staffing_json(answer, now, after)})
+        return answer, now, after
+
+    try:
+        answer, now, after = _guarded(work)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    typer.echo(staffing_text(answer, now, after))
+    raise typer.Exit(0 if answer.reached else EXIT_UNALLOCATED)
+
+
+def _max_after(instance: Instance, rules: Rules, options: SolveOptions, executor: Executor) -> Decimal:
+    result = solve_instance(instance, rules, options, executor=executor)
+    return Decimal(str(build_outcome(instance, rules, result).summary.max_wmt_pct))
+
+
+def _budgets(value: str) -> list[int] | None:
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        budgets = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise typer.BadParameter("expected whole numbers separated by commas (0,5,10) or 'auto'") from None
+    if not budgets or budgets[0] < 0 or len(budgets) > MAX_BUDGETS:
+        raise typer.BadParameter(f"expected 1 to {MAX_BUDGETS} whole numbers >= 0, or 'auto'")
+    return budgets
+
+
+@app.command()
+def tradeoff(
+    instance: InstanceArg,
+    transfers: Annotated[
+        str,
+        typer.Option(
+            help="Transfer budgets to compare, e.g. 0,5,10, or 'auto' for every "
+            "budget at which the best maximum changes."
+        ),
+    ] = "auto",
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for tradeoff.csv and tradeoff.png.", show_default=False)
+    ] = None,
+    time_limit: TimeLimitOption = 30.0,
+    seed: SeedOption = 0,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """How much lower the highest WMT % gets for each number of transfers allowed (the value of transfers)."""
+    budgets = _budgets(transfers)
+    options = _options(max(budgets or [0]), time_limit, seed, workers, scheduler)
+
+    def work(cancel: Cancellation) -> list[TradeoffPoint]:
+        loaded = read_instance(instance)
+        with Executor(options.workers, options.scheduler, cancel) as executor:
+            points = tradeoff_curve(loaded.instance, loaded.rules, budgets, options, executor)
+        if out is not None:
+            title = f"{instance.name}: highest WMT % by transfers allowed"
+            replace_folder(
+                out,
+                {
+                    TRADEOFF_CSV: tradeoff_csv(points),
+                    TRADEOFF_PNG: tradeoff_png(points, loaded.rules.thresholds_pct, title),
+                },
+            )
+        return points
+
+    points = _guarded(work)
+    typer.echo(tradeoff_table(points))
+    if out is not None:
+        typer.echo(f"  Written to {out}/{TRADEOFF_CSV} and {TRADEOFF_PNG}")
 
 
 def main() -> None:

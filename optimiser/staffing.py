@@ -12,6 +12,7 @@ volume bound (the pdu's work at the target against its room), which is itself a 
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,8 @@ GRADE_ORDER = (Grade.PSO, Grade.PQIP, Grade.PO, Grade.SPO)
 """Easier to recruit first: ties in the number of hires go to the earlier grades."""
 MAX_HIRES = 500
 """The most hires a pdu is searched for; beyond it the answer is reported as not found."""
+SHOWN = 5
+"""Practitioners named in a reason before 'and N more'."""
 SATURATION_AFTER = 3
 """Totals tried past the volume bound before checking that any number of hires can reach the target."""
 
@@ -222,13 +225,23 @@ def _saturated(
 def _blockers(instance: Instance, rules: Rules, level_at: int, budget: int) -> tuple[str, ...]:
     """Why no number of hires can reach the level: load that cannot move, or more transfers than allowed."""
     problem = compile_problem(instance, rules, budget)
-    stuck = [
-        f"{problem.staff_codes[p]} holds {level(base, a) / LEVELS_PER_PCT:.1f}% that cannot move"
-        for p, (base, a) in enumerate(zip(problem.base_load, problem.available, strict=True))
-        if a > 0 and level(base, a) > level_at
-    ]
+    stuck = sorted(
+        (
+            (level(base, a), problem.staff_codes[p])
+            for p, (base, a) in enumerate(zip(problem.base_load, problem.available, strict=True))
+            if a > 0 and level(base, a) > level_at
+        ),
+        reverse=True,
+    )
     if stuck:
-        return tuple(stuck)
+        named = ", ".join(f"{code} {lvl / LEVELS_PER_PCT:.1f}%" for lvl, code in stuck[:SHOWN])
+        more = f" and {len(stuck) - SHOWN} more" if len(stuck) > SHOWN else ""
+        movable = "no held case may move" if budget == 0 else "their pinned cases and other work cannot move"
+        return (
+            f"{len(stuck)} practitioner(s) already hold more than the target in work that stays with them "
+            f"({movable}): {named}{more}"
+            + (". Allow transfers (--max-transfers N) so hires can take some of their cases" if budget == 0 else ""),
+        )
     needed = transfers_needed(problem, level_at)
     if needed is None:
         return ("held cases that cannot move keep someone above the target",)
@@ -325,3 +338,57 @@ def staffing(
         eligibility_groups(instance, rules, target_pct),
         hopeless,
     )
+
+
+STAFFING_FILE = "staffing.json"
+
+
+def with_hires(instance: Instance, answer: StaffingAnswer) -> Instance:
+    """The instance with every pdu's hires joined (named HIRE-<pdu>-<grade>-<n>)."""
+    hours = answer.hours
+    joined = [
+        hire(Grade(g), hours, pdu.pdu, n)
+        for pdu in answer.pdus
+        for g, count in pdu.hires.items()
+        for n in range(1, count + 1)
+    ]
+    return Instance(practitioners=(*instance.practitioners, *joined), cases=instance.cases)
+
+
+def staffing_json(answer: StaffingAnswer, now: Decimal | None, after: Decimal | None) -> str:
+    """``staffing.json``: the contract's keys first, then each pdu's answer and proof."""
+    data = {
+        "target_pct": float(answer.target_pct),
+        "hires": answer.hires,
+        "hires_by_pdu": {p.pdu: p.hires for p in answer.pdus},
+        "max_wmt_pct_now": None if now is None else float(now),
+        "max_wmt_pct_after": None if after is None else float(after),
+        "full": any(p.full for p in answer.pdus),
+        "reached": answer.reached,
+        "grades": list(answer.grades),
+        "hours": float(answer.hours),
+        "pdus": [
+            {
+                "pdu": p.pdu,
+                "hires": p.hires,
+                "reached": p.reached,
+                "proven_minimal": p.proven,
+                "full": p.full,
+                "why_not": list(p.blockers),
+                "mixes_checked": p.checked,
+            }
+            for p in answer.pdus
+        ],
+        "groups": [
+            {
+                "may_be_held_by": list(g.grades),
+                "demand_points": g.demand_points,
+                "capacity_points": g.capacity_points,
+                "demand_fte": g.demand_fte,
+                "capacity_fte": g.capacity_fte,
+            }
+            for g in answer.groups
+        ],
+        "unplaceable_cases": len(answer.hopeless),
+    }
+    return json.dumps(data, indent=2) + "\n"

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
 
 from .domain import Instance
 from .eligibility import Eligibility
 from .outcome import Outcome, Workload, max_pct, over, workloads
+from .results import Status
 from .rules import Rules
+from .staffing import StaffingAnswer
+from .tradeoff import TradeoffPoint
+from .whatif import Run
 
 
 def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
@@ -122,3 +131,116 @@ def alerts_table(alerts: list, since, weeks: int, threshold: float) -> str:
         weekly = " -> ".join(f"{v:.1f}" for v in a.weekly_pct)
         lines.append(f"  {a.staff_code:12} {a.grade:5} {weekly}   {a.trend} ({a.change:+.1f} pp)")
     return "\n".join(lines)
+
+
+def _render(*items: object) -> str:
+    """Rich renderables as plain text (no colour codes), as wide as a laptop terminal."""
+    console = Console(file=io.StringIO(), width=140, force_terminal=False, color_system=None)
+    for item in items:
+        console.print(item)
+    return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
+
+
+def whatif_table(runs: list[Run]) -> str:
+    """One row per run, baseline first: the maximum and mean WMT, how many over each line, moves, capacity."""
+    table = Table(title="What-if comparison (WMT % after allocation)", title_justify="left")
+    for name, justify in (
+        ("scenario", "left"),
+        ("status", "left"),
+        ("max %", "right"),
+        ("bound %", "right"),
+        ("mean %", "right"),
+        (">100", "right"),
+        (">110", "right"),
+        (">120", "right"),
+        ("forced", "right"),
+        ("transfers", "right"),
+        ("unalloc.", "right"),
+        ("staff", "right"),
+        ("capacity pts", "right"),
+        ("demand pts", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for run in runs:
+        r = run.row()
+        table.add_row(
+            r["scenario"],
+            r["status"],
+            *(
+                f"{r[c]}"
+                for c in (
+                    "max_wmt_pct",
+                    "lower_bound_pct",
+                    "mean_wmt_pct",
+                    "over_100",
+                    "over_110",
+                    "over_120",
+                    "forced_transfers",
+                    "transfers",
+                    "unallocated",
+                    "practitioners",
+                    "available_points",
+                    "demand_points",
+                )
+            ),
+        )
+    notes = [f"  {run.name}: {run.error}" for run in runs if run.error]
+    text = _render(table)
+    return text + ("\n  Failed runs:\n" + "\n".join(notes) if notes else "")
+
+
+def tradeoff_table(points: list[TradeoffPoint]) -> str:
+    """The best maximum for each transfer budget, with the proof."""
+    table = Table(title="Transfers against the highest WMT %", title_justify="left")
+    for name in ("transfers allowed", "transfers made", "max WMT %", "proven bound %", "status"):
+        table.add_column(name, justify="right" if name != "status" else "left")
+    for p in points:
+        proof = "proven best" if p.status is Status.OPTIMAL else "best found"
+        table.add_row(str(p.max_transfers), str(p.transfers), f"{p.max_wmt_pct:.1f}", f"{p.lower_bound_pct:.1f}", proof)
+    return _render(table)
+
+
+def staffing_text(answer: StaffingAnswer, now: Decimal | None, after: Decimal | None) -> str:
+    """The hires, per pdu, why a pdu cannot reach the target, and demand against capacity per group."""
+    target = answer.target_pct
+    lines = []
+    for pdu in answer.pdus:
+        name = pdu.pdu or "(all)"
+        if not pdu.reached:
+            lines.append(f"  {name}: no number of {'/'.join(answer.grades)} hires reaches {target}%:")
+            lines += [f"    - {why}" for why in pdu.blockers]
+        elif not pdu.hires:
+            lines.append(f"  {name}: today's staff can keep everyone at or under {target}%")
+        else:
+            mix = ", ".join(f"{n} {grade}" for grade, n in pdu.hires.items())
+            proof = "one fewer cannot reach it (proven)" if pdu.proven else "not proven minimal within the time limit"
+            lines.append(f"  {name}: FULL at {target}% with today's staff; hire {mix} ({proof})")
+    total = sum(answer.hires.values())
+    head = [f"Staffing for a maximum of {target}% WMT ({', '.join(answer.grades)} at {answer.hours} h):"]
+    if now is not None:
+        head.append(
+            f"  Best maximum today: {now:.1f}%" + (f"; with the hires: {after:.1f}%" if after is not None else "")
+        )
+    head.append(
+        f"  Hires needed: {total}" + (f" ({', '.join(f'{n} {g}' for g, n in answer.hires.items())})" if total else "")
+    )
+    table = Table(title="Demand and capacity at the target, by who may hold the cases", title_justify="left")
+    for name in ("may be held by", "demand pts", "capacity pts", "demand FTE", "capacity FTE"):
+        table.add_column(name, justify="left" if name == "may be held by" else "right")
+    for g in answer.groups:
+        table.add_row(
+            ", ".join(g.grades) or "nobody",
+            str(g.demand_points),
+            str(g.capacity_points),
+            f"{g.demand_fte:.1f}",
+            f"{g.capacity_fte:.1f}",
+        )
+    hopeless = (
+        [
+            f"  {len(answer.hopeless)} unallocated case(s) no practitioner or hire of these grades may take "
+            "(skills or pdu); not counted"
+        ]
+        if answer.hopeless
+        else []
+    )
+    return "\n".join(head + lines + hopeless) + "\n" + _render(table)

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pandas as pd
+
 from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
@@ -77,3 +79,23 @@ def _point(problem: AllocationProblem, parts: list[Part], combined: Combined, be
         status=Status.OPTIMAL if best.level == combined.bound and best.transfers_proven else Status.FEASIBLE,
         transfers_proven=best.transfers_proven,
     )
+
+
+TRADEOFF_CSV, TRADEOFF_PNG = "tradeoff.csv", "tradeoff.png"
+TRADEOFF_COLUMNS = ["max_transfers", "transfers", "max_wmt_pct", "lower_bound_pct", "status", "transfers_proven"]
+
+
+def tradeoff_csv(points: list[TradeoffPoint]) -> str:
+    """``tradeoff.csv``: one row per budget, the maximum never rising as the budget grows."""
+    rows = [
+        [
+            p.max_transfers,
+            p.transfers,
+            f"{p.max_wmt_pct:.1f}",
+            f"{p.lower_bound_pct:.1f}",
+            p.status.value,
+            "true" if p.transfers_proven else "false",
+        ]
+        for p in points
+    ]
+    return pd.DataFrame(rows, columns=TRADEOFF_COLUMNS, dtype=object).to_csv(index=False, lineterminator="\n")

@@ -6,6 +6,8 @@ from __future__ import annotations
 class InputError(Exception):
     """Invalid input: names the file, the row (1-based, as a spreadsheet shows it) and the column."""
 
+    LABEL = "column"
+
     def __init__(self, file: str, row: int | None, column: str | None, message: str):
         self.file, self.row, self.column, self.message = file, row, column, message
         super().__init__(str(self))
@@ -15,8 +17,14 @@ class InputError(Exception):
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(f"{self.LABEL} {self.column}")
         return f"{', '.join(where)}: {self.message}"
+
+
+class ScenarioError(InputError):
+    """Invalid scenario file: names the file and the key (``join[2].grade``)."""
+
+    LABEL = "key"
 
 
 class VerificationError(Exception):

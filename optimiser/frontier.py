@@ -24,6 +24,7 @@ from .bounds import transfers_needed
 from .cpsat import StageRunner
 from .cpsat.constraints import Bounds
 from .cpsat.objective import Goal
+from .decompose import Part
 from .executor import Executor
 from .greedy import greedy
 from .interrupt import Cancellation
@@ -31,6 +32,7 @@ from .partsolve import solve_part
 from .problem import AllocationProblem
 from .rebalance import reach_by_plan, spread
 from .results import PartResult, Solution, SolveOptions, StageReport
+from .wmt import level
 
 REACH_SHARE = 0.05
 """Deterministic time a level's CP-SAT step may use, as a share of the time limit."""
@@ -192,11 +194,19 @@ class Frontier:
 
     def __init__(
         self,
-        problems: Sequence[AllocationProblem],
+        problem: AllocationProblem,
+        parts: Sequence[Part],
         options: SolveOptions,
         executor: Executor,
         deadline: float,
     ):
+        problems = [part.problem for part in parts]
+        inside = {p for part in parts for p in part.staff}
+        self.fixed = max(
+            (level(problem.base_load[p], a) for p, a in enumerate(problem.available) if a > 0 and p not in inside),
+            default=0,
+        )
+        """The highest level of practitioners in no part: their load cannot change, whatever the budget."""
         self.options = options
         self.executor = executor
         self.deadline = deadline
@@ -214,12 +224,12 @@ class Frontier:
     @property
     def top(self) -> int:
         """The maximum with no transfers."""
-        return max((part.top for part in self.parts), default=0)
+        return max([self.fixed, *(part.top for part in self.parts)])
 
     @property
     def floor(self) -> int:
         """No level below this is reachable within the parts' budgets (fixed loads, volume, shedding)."""
-        return max((part.problem.level_range[0] for part in self.parts), default=0)
+        return max([self.fixed, *(part.problem.level_range[0] for part in self.parts)])
 
     def evaluate(self, level: int, budget: int | None = None) -> None:
         """Bring the parts' answers at ``level`` closer to proven, parts in parallel: first the bound and the
@@ -303,8 +313,9 @@ class Frontier:
             self.evaluate(below)
             low, high = self.sums(below)
             if high is None or high > limit:
-                if low is not None and low <= limit:  # not proven out of reach: the limit's own best
-                    steps.append(self.best(limit))
+                last = self.best(limit) if low is not None and low <= limit else None
+                if last is not None and last.level < steps[-1].level:  # not proven out of reach: the limit's best
+                    steps.append(last)
                 break
             steps.append(self.best(high))
         return steps

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .domain import Case, Instance, Practitioner
-from .errors import InputError
+from .errors import InputError, ScenarioError
 from .reader import LoadedInstance, holder_problem, hours_problem, read_cases_file
 from .rules import Rules, merge_rules
 from .wmt import practitioner_capacity
@@ -64,29 +64,29 @@ def load_scenario(path: Path) -> Scenario:
     """Read a scenario TOML file; unknown keys and wrong shapes are errors naming the file and key."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(path.name, None, None, f"scenario file not found ({path})")
+        raise ScenarioError(path.name, None, None, f"scenario file not found ({path})")
     try:
         data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
-        raise InputError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
+        raise ScenarioError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+)", str(exc))
-        raise InputError(path.name, int(where[1]) if where else None, None, f"malformed TOML: {exc}") from None
+        raise ScenarioError(path.name, int(where[1]) if where else None, None, f"malformed TOML: {exc}") from None
     unknown = sorted(set(data) - SCENARIO_KEYS)
     if unknown:
-        raise InputError(path.name, None, unknown[0], f"unknown key (expected {', '.join(sorted(SCENARIO_KEYS))})")
+        raise ScenarioError(path.name, None, unknown[0], f"unknown key (expected {', '.join(sorted(SCENARIO_KEYS))})")
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not name.strip():
-        raise InputError(path.name, None, "name", "must be non-empty text")
+        raise ScenarioError(path.name, None, "name", "must be non-empty text")
     if not isinstance(data.get("rules", {}), dict):
-        raise InputError(path.name, None, "rules", "must be a table ([rules])")
+        raise ScenarioError(path.name, None, "rules", "must be a table ([rules])")
     tables = {key: _entries(path.name, key, data.get(key, [])) for key in ("change", "leave", "join", "demand")}
     return Scenario(name=name.strip(), path=path, rules=data.get("rules", {}), **tables)
 
 
 def _entries(file: str, key: str, value: object) -> tuple[dict[str, Any], ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise InputError(file, None, key, f"must be an array of tables ([[{key}]])")
+        raise ScenarioError(file, None, key, f"must be an array of tables ([[{key}]])")
     return tuple(value)
 
 
@@ -96,7 +96,10 @@ def apply_scenario(loaded: LoadedInstance, scenario: Scenario) -> Applied:
     changes: list[str] = []
     rules = loaded.rules
     if scenario.rules:
-        rules = merge_rules(rules, scenario.rules, file)
+        try:
+            rules = merge_rules(rules, scenario.rules, file)
+        except InputError as exc:
+            raise ScenarioError(file, None, f"rules.{exc.column}", exc.message) from None
         changes.append("rules: " + ", ".join(f"{k} changed" for k in sorted(scenario.rules)))
     staff = {p.staff_code: p for p in loaded.instance.practitioners}
     for i, entry in enumerate(scenario.change, start=1):
@@ -111,7 +114,7 @@ def apply_scenario(loaded: LoadedInstance, scenario: Scenario) -> Applied:
         _only(file, f"leave[{i}]", entry, {"staff_code"})
         code = _staff_code(file, f"leave[{i}]", entry, staff)
         if code in leavers:
-            raise InputError(file, None, f"leave[{i}].staff_code", f"{code!r} already leaves")
+            raise ScenarioError(file, None, f"leave[{i}].staff_code", f"{code!r} already leaves")
         leavers.add(code)
     forced = frozenset(c.crn for c in cases if c.staff_code in leavers)
     cases = [c.model_copy(update={"staff_code": "", "pinned": False}) if c.crn in forced else c for c in cases]
@@ -136,7 +139,7 @@ def _joiners(scenario: Scenario, staff: dict[str, Practitioner], rules: Rules) -
     for i, entry in enumerate(scenario.join, start=1):
         where = f"join[{i}]"
         if "grade" not in entry:
-            raise InputError(file, None, f"{where}.grade", "required: the joiner's grade")
+            raise ScenarioError(file, None, f"{where}.grade", "required: the joiner's grade")
         count = _count(file, where, entry)
         fields = {k: v for k, v in entry.items() if k != "count"}
         for n in range(1, count + 1):
@@ -146,10 +149,10 @@ def _joiners(scenario: Scenario, staff: dict[str, Practitioner], rules: Rules) -
                 numbered += 1
                 code = f"{JOIN_PREFIX}-{numbered}"
             if code in staff or any(p.staff_code == code for p in joined):
-                raise InputError(file, None, f"{where}.staff_code", f"{code!r} is already a practitioner")
+                raise ScenarioError(file, None, f"{where}.staff_code", f"{code!r} is already a practitioner")
             practitioner = _validated(Practitioner, dict(fields, staff_code=code), file, where)
             if problem := hours_problem(practitioner, rules):
-                raise InputError(file, None, f"{where}.reduction_hours", problem)
+                raise ScenarioError(file, None, f"{where}.reduction_hours", problem)
             joined.append(practitioner)
     return joined
 
@@ -178,7 +181,7 @@ def _demand(scenario: Scenario, existing: set[str]) -> list[Case]:
                 found.append(_validated(Case, dict(fields, crn=crn), file, where))
         for case in found:
             if case.crn in taken:
-                raise InputError(file, None, f"{where}.crn", f"case {case.crn!r} is already in the instance")
+                raise ScenarioError(file, None, f"{where}.crn", f"case {case.crn!r} is already in the instance")
             taken.add(case.crn)
         extra += found
     return extra
@@ -188,15 +191,15 @@ def _checked(file: str, staff: tuple[Practitioner, ...], cases: tuple[Case, ...]
     """The files' own cross-checks on the applied instance: hours under the (new) rules, known holders."""
     for p in staff:
         if problem := hours_problem(p, rules):
-            raise InputError(file, None, "reduction_hours", f"practitioner {p.staff_code}: {problem}")
+            raise ScenarioError(file, None, "reduction_hours", f"practitioner {p.staff_code}: {problem}")
     capacity = {p.staff_code: practitioner_capacity(p, rules) for p in staff}
     for case in cases:
         if problem := holder_problem(case, capacity):
-            raise InputError(file, None, "staff_code", f"case {case.crn}: {problem}")
+            raise ScenarioError(file, None, "staff_code", f"case {case.crn}: {problem}")
     try:
         return Instance(practitioners=staff, cases=cases)
     except ValidationError as exc:
-        raise InputError(file, None, None, exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        raise ScenarioError(file, None, None, exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], file: str, where: str) -> Any:
@@ -210,7 +213,7 @@ def _validated(model: type[BaseModel], data: dict[str, Any], file: str, where: s
         if error["type"] == "extra_forbidden":
             message = "unknown column"
         return_key = f"{where}.{column}" if column.isidentifier() else where
-        raise InputError(file, None, return_key, message.removeprefix(f"{column}: ")) from None
+        raise ScenarioError(file, None, return_key, message.removeprefix(f"{column}: ")) from None
 
 
 def _cell(value: object) -> object:
@@ -225,23 +228,23 @@ def _cell(value: object) -> object:
 def _staff_code(file: str, where: str, entry: dict[str, Any], staff: dict[str, Practitioner]) -> str:
     code = entry.get("staff_code")
     if code is None:
-        raise InputError(file, None, f"{where}.staff_code", "required")
+        raise ScenarioError(file, None, f"{where}.staff_code", "required")
     if str(code) not in staff:
-        raise InputError(file, None, f"{where}.staff_code", f"unknown practitioner {code!r}")
+        raise ScenarioError(file, None, f"{where}.staff_code", f"unknown practitioner {code!r}")
     return str(code)
 
 
 def _count(file: str, where: str, entry: dict[str, Any]) -> int:
     count = entry.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
-        raise InputError(file, None, f"{where}.count", f"must be a whole number from 1 to {MAX_COUNT}")
+        raise ScenarioError(file, None, f"{where}.count", f"must be a whole number from 1 to {MAX_COUNT}")
     return count
 
 
 def _only(file: str, where: str, entry: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(entry) - allowed)
     if extra:
-        raise InputError(file, None, f"{where}.{extra[0]}", f"unknown key (expected {', '.join(sorted(allowed))})")
+        raise ScenarioError(file, None, f"{where}.{extra[0]}", f"unknown key (expected {', '.join(sorted(allowed))})")
 
 
 def _plain(value: object) -> str:

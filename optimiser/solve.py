@@ -112,7 +112,7 @@ def _shared_budget(
 ) -> Result:
     """Several parts, one transfer budget: the lowest level whose fewest transfers fit it, from the frontier."""
     deadline = time.time() + options.time_limit
-    frontier = Frontier([part.problem for part in parts], options, executor, deadline)
+    frontier = Frontier(problem, parts, options, executor, deadline)
     best = frontier.best(problem.max_transfers)
     jobs = [(part.problem, reach, deadline) for part, reach in zip(frontier.parts, best.reaches, strict=True)]
     solutions = executor.map(spread_reach, jobs).values()

@@ -133,7 +133,7 @@ def decide(instance: Instance, rules: Rules, level_at: int, hopeless: int, optio
     problem = compile_problem(instance, rules, options.max_transfers)
     parts = split(problem) or [whole(problem)]
     with Executor(1) as here:
-        frontier = Frontier([p.problem for p in parts], options, here, time.time() + options.time_limit)
+        frontier = Frontier(problem, parts, options, here, time.time() + options.time_limit)
         if (
             any(part.unallocated > 0 for part in frontier.parts)
             and sum(part.unallocated for part in frontier.parts) + len(problem.unplaceable) > hopeless

@@ -37,6 +37,8 @@ class TradeoffPoint:
     lower_bound_pct: Decimal
     status: Status
     transfers_proven: bool
+    level: int
+    """The maximum in exact levels (tenths of a percent, rounded up): what the proof is about."""
 
 
 def movable_held(instance: Instance) -> int:
@@ -51,7 +53,7 @@ def tradeoff(
     limit = movable_held(instance) if budgets is None else max(budgets, default=0)
     problem = compile_problem(instance, rules, limit)
     parts = split(problem) or [whole(problem)]
-    frontier = Frontier([p.problem for p in parts], options, executor, time.time() + options.time_limit)
+    frontier = Frontier(problem, parts, options, executor, time.time() + options.time_limit)
     found = frontier.staircase(limit) if budgets is None else [frontier.best(b) for b in sorted(set(budgets))]
     points: list[TradeoffPoint] = []
     best: Combined | None = None
@@ -78,6 +80,7 @@ def _point(problem: AllocationProblem, parts: list[Part], combined: Combined, be
         lower_bound_pct=floor_pct(bound_pct(problem, combined.bound)),
         status=Status.OPTIMAL if best.level == combined.bound and best.transfers_proven else Status.FEASIBLE,
         transfers_proven=best.transfers_proven,
+        level=best.level,
     )
 
 

@@ -1,0 +1,107 @@
+"""The transfers frontier: one budget shared by several parts matches exhaustive search; the trade-off curve
+never rises and matches exhaustive search on tiny instances."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimiser.decompose import split
+from optimiser.executor import Executor, TaskFailed
+from optimiser.frontier import Frontier
+from optimiser.problem import compile_problem
+from optimiser.results import SolveOptions, Status
+from optimiser.solve import solve_problem
+from optimiser.tradeoff import tradeoff
+from optimiser.wmt import wmt_pct
+
+from .strategies import RULES, feasible_solutions, instances, optimum
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+
+@SETTINGS
+@given(instances(), st.integers(0, 5))
+def test_one_budget_over_several_parts_matches_exhaustive_search(drawn, budget):
+    instance, _ = drawn
+    problem = compile_problem(instance, RULES, budget)
+    result = solve_problem(problem, SolveOptions(max_transfers=budget, time_limit=20))
+    found = (sum(result.solution.unallocated), result.solution.max_level(problem), result.solution.transfers(problem))
+    assert found == optimum(problem)
+    assert result.status is Status.OPTIMAL
+
+
+def _best_levels(problem, budgets):
+    """Exhaustive: the lowest maximum level with at most b transfers, allocating as many as with none."""
+    solutions = list(feasible_solutions(problem))
+    placed = min(sum(s.unallocated) for s in solutions if s.transfers(problem) == 0)
+    return [
+        min(s.max_level(problem) for s in solutions if s.transfers(problem) <= b and sum(s.unallocated) <= placed)
+        for b in budgets
+    ]
+
+
+@SETTINGS
+@given(instances())
+def test_the_tradeoff_never_rises_and_matches_exhaustive_search(drawn):
+    instance, _ = drawn
+    budgets = [0, 1, 2, 3]
+    with Executor(1) as here:
+        points = tradeoff(instance, RULES, budgets, SolveOptions(time_limit=20), here)
+    assert [p.max_transfers for p in points] == budgets
+    shown = [p.max_wmt_pct for p in points]
+    assert shown == sorted(shown, reverse=True)
+    assert all(p.lower_bound_pct <= p.max_wmt_pct and p.transfers <= p.max_transfers for p in points)
+    problem = compile_problem(instance, RULES, max(budgets))
+    best = _best_levels(problem, budgets)
+    assert [p.status for p in points] == [Status.OPTIMAL] * len(points)
+    assert [p.level for p in points] == best
+    assert all(p.max_wmt_pct <= Decimal(p.level) / 10 for p in points)
+
+
+def test_auto_lists_each_budget_where_the_maximum_changes(tiny_copy):
+    from optimiser.reader import read_instance
+
+    loaded = read_instance(tiny_copy)
+    with Executor(1) as here:
+        points = tradeoff(loaded.instance, loaded.rules, None, SolveOptions(), here)
+    assert [(p.max_transfers, p.transfers, p.max_wmt_pct) for p in points] == [
+        (0, 0, Decimal("80.0")),
+        (1, 1, Decimal("75.0")),
+    ]
+
+
+def test_frontier_levels_bound_each_other():
+    from optimiser.generate import generate
+
+    problem = compile_problem(generate(40, 60, seed=7, pdus=2), RULES, 10)
+    parts = split(problem)
+    with Executor(1) as here:
+        frontier = Frontier(problem, parts, SolveOptions(max_transfers=10), here, time.time() + 60)
+        steps = frontier.staircase(10)
+    levels = [s.level for s in steps]
+    assert levels == sorted(levels, reverse=True) and len(set(levels)) == len(levels)
+    assert [s.budget for s in steps] == sorted(s.budget for s in steps)
+    for step in steps:
+        assert step.bound <= step.level and step.transfers <= step.budget
+        loads = [r.solution.loads(part.problem) for r, part in zip(step.reaches, frontier.parts, strict=True)]
+        for part, load in zip(frontier.parts, loads, strict=True):
+            shown = [wmt_pct(x, a) for x, a in zip(load, part.problem.available, strict=True) if a > 0]
+            assert max(v for v in shown if v is not None) <= Decimal(step.level) / 10
+
+
+def _fails_on_two(x: int, cancellation=None) -> int:
+    if x == 2:
+        raise ValueError("two is not allowed")
+    return x * 10
+
+
+def test_a_failed_task_is_reported_and_the_others_are_kept_in_process_and_on_a_cluster():
+    for workers in (1, 2):
+        with Executor(workers) as executor:
+            results = executor.map(_fails_on_two, [(1,), (2,), (3,)])
+        assert results[0] == 10 and results[2] == 30
+        assert isinstance(results[1], TaskFailed) and "two is not allowed" in results[1].error

@@ -25,6 +25,7 @@ from .domain import Grade, Instance, Practitioner
 from .eligibility import Eligibility
 from .executor import Executor
 from .frontier import Frontier
+from .interrupt import Cancellation
 from .problem import compile_problem
 from .results import SolveOptions
 from .rules import Rules
@@ -127,12 +128,19 @@ def mixes(total: int, grades: tuple[Grade, ...]) -> list[dict[Grade, int]]:
     return sorted(found, key=lambda mix: tuple(mix[g] for g in reversed(ordered)))
 
 
-def decide(instance: Instance, rules: Rules, level_at: int, hopeless: int, options: SolveOptions) -> bool | None:
+def decide(
+    instance: Instance,
+    rules: Rules,
+    level_at: int,
+    hopeless: int,
+    options: SolveOptions,
+    cancellation: Cancellation | None = None,
+) -> bool | None:
     """Does some allocation of ``instance`` keep everyone at or under ``level_at`` within the budget?
     True (found), False (proven not), None (not decided in time)."""
     problem = compile_problem(instance, rules, options.max_transfers)
     parts = split(problem) or [whole(problem)]
-    with Executor(1) as here:
+    with Executor(1, cancellation=cancellation) as here:
         frontier = Frontier(problem, parts, options, here, time.time() + options.time_limit)
         if (
             any(part.unallocated > 0 for part in frontier.parts)
@@ -157,7 +165,7 @@ def staff_pdu(
     hours: Decimal,
     hopeless: int,
     options: SolveOptions,
-    cancellation: object = None,
+    cancellation: Cancellation | None = None,
 ) -> PduStaffing:
     """The fewest hires for one pdu (a task: plain data in and out)."""
     level_at = target_level(target_pct)
@@ -169,7 +177,7 @@ def staff_pdu(
     for total in range(start, MAX_HIRES + 1):
         if (
             total == start + SATURATION_AFTER
-            and _saturated(instance, rules, pdu, level_at, grades, hours, hopeless, options) is False
+            and _saturated(instance, rules, pdu, level_at, grades, hours, hopeless, options, cancellation) is False
         ):
             return PduStaffing(
                 pdu,
@@ -184,7 +192,7 @@ def staff_pdu(
                 ),
             )
         for mix in mixes(total, grades):
-            verdict = decide(_with_hires(instance, mix, hours, pdu), rules, level_at, hopeless, options)
+            verdict = decide(_with_hires(instance, mix, hours, pdu), rules, level_at, hopeless, options, cancellation)
             checked += 1
             if verdict:
                 hires = {g.value: n for g, n in mix.items() if n}
@@ -215,11 +223,13 @@ def _saturated(
     hours: Decimal,
     hopeless: int,
     options: SolveOptions,
+    cancellation: Cancellation | None,
 ) -> bool | None:
     """Whether the target is reachable with one hire of each grade per case that must be placed or may
     move: no number of hires can do better, since every such case then has a practitioner of its own."""
     cases = sum(1 for c in instance.cases if not c.allocated) + options.max_transfers
-    return decide(_with_hires(instance, dict.fromkeys(grades, cases), hours, pdu), rules, level_at, hopeless, options)
+    joined = _with_hires(instance, dict.fromkeys(grades, cases), hours, pdu)
+    return decide(joined, rules, level_at, hopeless, options, cancellation)
 
 
 def _blockers(instance: Instance, rules: Rules, level_at: int, budget: int) -> tuple[str, ...]:

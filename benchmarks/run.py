@@ -242,7 +242,9 @@ def main() -> None:
     chosen = [f for f in FAMILIES if f.name in parser.parse_args().families]
     rows = [row for family in chosen for row in bench(family)]
     text = render(rows, chosen)
-    (HERE / "RESULTS.md").write_text(text)
+    previous = (HERE / "RESULTS.md").read_text() if (HERE / "RESULTS.md").exists() else ""
+    kept = previous[previous.index("<!-- scenarios:start -->") :] if "<!-- scenarios:start -->" in previous else ""
+    (HERE / "RESULTS.md").write_text(text + ("\n" + kept if kept else ""))
     (HERE / ".cache" / "results.json").write_text(json.dumps(rows, indent=1))
     print(text)
 

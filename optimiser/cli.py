@@ -49,7 +49,7 @@ from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
 from .scenario import load_scenario
 from .solve import solve as solve_instance
-from .staffing import STAFFING_FILE, StaffingAnswer, staffing_json, with_hires
+from .staffing import STAFFING_FILE, HireProfile, StaffingAnswer, staffing_json, with_hires
 from .staffing import staffing as staffing_answer
 from .terminal import (
     alerts_table,
@@ -463,6 +463,7 @@ def staffing(
     ],
     grades: Annotated[str, typer.Option(help="Grades that may be hired, comma-separated.")] = "PO",
     hours: Annotated[float, typer.Option(min=1, max=60, help="Contracted hours of each hire.")] = 37.0,
+    skills: Annotated[str, typer.Option(help="Training every hire brings, ';'-separated codes (e.g. DA;SO).")] = "",
     out: Annotated[Path | None, typer.Option(help="Folder for staffing.json.", show_default=False)] = None,
     max_transfers: TransfersOption = 0,
     time_limit: TimeLimitOption = 30.0,
@@ -473,12 +474,13 @@ def staffing(
     """The fewest hires (per pdu, lower grades first on ties) so that no one is above the target WMT %."""
     options = _options(max_transfers, time_limit, seed, workers, scheduler)
     chosen = _grades(grades)
-    target_pct, hire_hours = Decimal(str(target)), Decimal(str(hours))
+    target_pct = Decimal(str(target))
+    profile = HireProfile(Decimal(str(hours)), frozenset(s.strip().upper() for s in skills.split(";") if s.strip()))
 
     def work(cancel: Cancellation) -> tuple[StaffingAnswer, Decimal | None, Decimal | None]:
         loaded = read_instance(instance)
         with Executor(options.workers, options.scheduler, cancel) as executor:
-            answer = staffing_answer(loaded.instance, loaded.rules, target_pct, chosen, hire_hours, options, executor)
+            answer = staffing_answer(loaded.instance, loaded.rules, target_pct, chosen, profile, options, executor)
             now = _max_after(loaded.instance, loaded.rules, options, executor)
             after = (
                 _max_after(with_hires(loaded.instance, answer), loaded.rules, options, executor)
@@ -528,7 +530,7 @@ def tradeoff(
     out: Annotated[
         Path | None, typer.Option(help="Folder for tradeoff.csv and tradeoff.png.", show_default=False)
     ] = None,
-    time_limit: TimeLimitOption = 30.0,
+    time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds each point of the curve may take.")] = 30.0,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,

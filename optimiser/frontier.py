@@ -305,12 +305,18 @@ class Frontier:
             bound -= 1
         return bound
 
+    def restart_clock(self) -> None:
+        """Give the next point the whole time limit again (a curve's points each get the time limit)."""
+        self.deadline = time.time() + self.options.time_limit
+
     def staircase(self, limit: int) -> list[Combined]:
-        """Every budget from 0 to ``limit`` at which the best maximum changes, each with its best maximum."""
+        """Every budget from 0 to ``limit`` at which the best maximum changes, each with its best maximum
+        (each point within the time limit)."""
         steps = [self.best(0)]
         while steps[-1].level > self.floor:
             below = steps[-1].level - 1
             self.evaluate(below)
+            self.restart_clock()
             low, high = self.sums(below)
             if high is None or high > limit:
                 last = self.best(limit) if low is not None and low <= limit else None

@@ -76,7 +76,7 @@ class PduStaffing:
 class StaffingAnswer:
     target_pct: Decimal
     grades: tuple[str, ...]
-    hours: Decimal
+    profile: HireProfile
     pdus: tuple[PduStaffing, ...]
     groups: tuple[GroupFigures, ...]
     hopeless: tuple[str, ...] = field(default=())
@@ -100,13 +100,22 @@ def target_level(target_pct: Decimal) -> int:
     return int(Fraction(target_pct) * LEVELS_PER_PCT)
 
 
-def hire(grade: Grade, hours: Decimal, pdu: str, n: int) -> Practitioner:
+@dataclass(frozen=True)
+class HireProfile:
+    """What every hire brings: contracted hours and training (skill codes)."""
+
+    hours: Decimal
+    skills: frozenset[str] = frozenset()
+
+
+def hire(grade: Grade, profile: HireProfile, pdu: str, n: int) -> Practitioner:
     return Practitioner(
         staff_code=f"{HIRE_PREFIX}-{pdu or 'ALL'}-{grade.value}-{n}",
         name=f"New {grade.value} {n}",
         grade=grade,
         pdu=pdu,
-        contracted_hours=hours,
+        contracted_hours=profile.hours,
+        skills=profile.skills,
     )
 
 
@@ -162,7 +171,7 @@ def staff_pdu(
     pdu: str,
     target_pct: Decimal,
     grades: tuple[Grade, ...],
-    hours: Decimal,
+    profile: HireProfile,
     hopeless: int,
     options: SolveOptions,
     cancellation: Cancellation | None = None,
@@ -172,12 +181,12 @@ def staff_pdu(
     blockers = _blockers(instance, rules, level_at, options.max_transfers)
     if blockers:
         return PduStaffing(pdu, {}, reached=False, proven=True, full=True, blockers=blockers)
-    start = _volume_hires(instance, rules, level_at, grades, hours)
+    start = _volume_hires(instance, rules, level_at, grades, profile)
     checked, proven = 0, True
     for total in range(start, MAX_HIRES + 1):
         if (
             total == start + SATURATION_AFTER
-            and _saturated(instance, rules, pdu, level_at, grades, hours, hopeless, options, cancellation) is False
+            and _saturated(instance, rules, pdu, level_at, grades, profile, hopeless, options, cancellation) is False
         ):
             return PduStaffing(
                 pdu,
@@ -187,12 +196,14 @@ def staff_pdu(
                 full=True,
                 checked=checked,
                 blockers=(
-                    "even one hire per case to place or move cannot reach the target (a case is larger than "
-                    "anyone's room at it, or cannot move)",
+                    "even one hire per case to place or move cannot reach the target: some cases need a "
+                    "training or grade no hire has (hires' skills: "
+                    + (";".join(sorted(profile.skills)) or "none")
+                    + "), or a case is larger than anyone's room at the target",
                 ),
             )
         for mix in mixes(total, grades):
-            verdict = decide(_with_hires(instance, mix, hours, pdu), rules, level_at, hopeless, options, cancellation)
+            verdict = decide(_with_hires(instance, mix, profile, pdu), rules, level_at, hopeless, options, cancellation)
             checked += 1
             if verdict:
                 hires = {g.value: n for g, n in mix.items() if n}
@@ -209,8 +220,8 @@ def staff_pdu(
     )
 
 
-def _with_hires(instance: Instance, mix: dict[Grade, int], hours: Decimal, pdu: str) -> Instance:
-    joined = [hire(g, hours, pdu, n) for g in mix for n in range(1, mix[g] + 1)]
+def _with_hires(instance: Instance, mix: dict[Grade, int], profile: HireProfile, pdu: str) -> Instance:
+    joined = [hire(g, profile, pdu, n) for g in mix for n in range(1, mix[g] + 1)]
     return Instance(practitioners=(*instance.practitioners, *joined), cases=instance.cases)
 
 
@@ -220,7 +231,7 @@ def _saturated(
     pdu: str,
     level_at: int,
     grades: tuple[Grade, ...],
-    hours: Decimal,
+    profile: HireProfile,
     hopeless: int,
     options: SolveOptions,
     cancellation: Cancellation | None,
@@ -228,7 +239,7 @@ def _saturated(
     """Whether the target is reachable with one hire of each grade per case that must be placed or may
     move: no number of hires can do better, since every such case then has a practitioner of its own."""
     cases = sum(1 for c in instance.cases if not c.allocated) + options.max_transfers
-    joined = _with_hires(instance, dict.fromkeys(grades, cases), hours, pdu)
+    joined = _with_hires(instance, dict.fromkeys(grades, cases), profile, pdu)
     return decide(joined, rules, level_at, hopeless, options, cancellation)
 
 
@@ -269,7 +280,9 @@ def _blockers(instance: Instance, rules: Rules, level_at: int, budget: int) -> t
     return ()
 
 
-def _volume_hires(instance: Instance, rules: Rules, level_at: int, grades: tuple[Grade, ...], hours: Decimal) -> int:
+def _volume_hires(
+    instance: Instance, rules: Rules, level_at: int, grades: tuple[Grade, ...], profile: HireProfile
+) -> int:
     """Hires no allocation can do with fewer of: the pdu's work beyond its room at the target, over the
     most room one hire of the listed grades brings (cases treated as divisible: a relaxation)."""
     problem = compile_problem(instance, rules, 0)
@@ -280,7 +293,7 @@ def _volume_hires(instance: Instance, rules: Rules, level_at: int, grades: tuple
             cap = problem.max_load[p]
             room += min(most, cap) if cap is not None else most
     work = sum(problem.base_load) + sum(c.points * c.count for c in problem.classes)
-    per_hire = max(points_at_level(level_at, practitioner_capacity(hire(g, hours, "", 0), rules)) for g in grades)
+    per_hire = max(points_at_level(level_at, practitioner_capacity(hire(g, profile, "", 0), rules)) for g in grades)
     deficit = work - room
     return 0 if deficit <= 0 or per_hire <= 0 else -(-deficit // per_hire)
 
@@ -316,7 +329,7 @@ def staffing(
     rules: Rules,
     target_pct: Decimal,
     grades: tuple[Grade, ...],
-    hours: Decimal,
+    profile: HireProfile,
     options: SolveOptions,
     executor: Executor,
 ) -> StaffingAnswer:
@@ -329,7 +342,7 @@ def staffing(
             f"(first: {untagged[0]}); give each case its pdu"
         )
     probe = Instance(
-        practitioners=(*instance.practitioners, *(hire(g, Decimal(hours), pdu, 0) for g in grades for pdu in pdus)),
+        practitioners=(*instance.practitioners, *(hire(g, profile, pdu, 0) for g in grades for pdu in pdus)),
         cases=instance.cases,
     )
     elig = Eligibility(probe, rules)
@@ -338,12 +351,12 @@ def staffing(
     for pdu in pdus:
         part = pdu_instance(instance, pdu) if len(pdus) > 1 else instance
         lost = sum(1 for c in part.cases if c.crn in set(hopeless))
-        jobs.append((part, rules, pdu, target_pct, grades, hours, lost, replace(options, workers=1)))
+        jobs.append((part, rules, pdu, target_pct, grades, profile, lost, replace(options, workers=1)))
     answers = executor.map(staff_pdu, jobs).values()
     return StaffingAnswer(
         target_pct,
         tuple(g.value for g in grades),
-        hours,
+        profile,
         tuple(answers),
         eligibility_groups(instance, rules, target_pct),
         hopeless,
@@ -355,9 +368,8 @@ STAFFING_FILE = "staffing.json"
 
 def with_hires(instance: Instance, answer: StaffingAnswer) -> Instance:
     """The instance with every pdu's hires joined (named HIRE-<pdu>-<grade>-<n>)."""
-    hours = answer.hours
     joined = [
-        hire(Grade(g), hours, pdu.pdu, n)
+        hire(Grade(g), answer.profile, pdu.pdu, n)
         for pdu in answer.pdus
         for g, count in pdu.hires.items()
         for n in range(1, count + 1)
@@ -376,7 +388,8 @@ def staffing_json(answer: StaffingAnswer, now: Decimal | None, after: Decimal | 
         "full": any(p.full for p in answer.pdus),
         "reached": answer.reached,
         "grades": list(answer.grades),
-        "hours": float(answer.hours),
+        "hours": float(answer.profile.hours),
+        "skills": sorted(answer.profile.skills),
         "pdus": [
             {
                 "pdu": p.pdu,

@@ -216,7 +216,10 @@ def staffing_text(answer: StaffingAnswer, now: Decimal | None, after: Decimal | 
             proof = "one fewer cannot reach it (proven)" if pdu.proven else "not proven minimal within the time limit"
             lines.append(f"  {name}: FULL at {target}% with today's staff; hire {mix} ({proof})")
     total = sum(answer.hires.values())
-    head = [f"Staffing for a maximum of {target}% WMT ({', '.join(answer.grades)} at {answer.hours} h):"]
+    trained = f", trained in {';'.join(sorted(answer.profile.skills))}" if answer.profile.skills else ""
+    head = [
+        f"Staffing for a maximum of {target}% WMT ({', '.join(answer.grades)} at {answer.profile.hours} h{trained}):"
+    ]
     if now is not None:
         head.append(
             f"  Best maximum today: {now:.1f}%" + (f"; with the hires: {after:.1f}%" if after is not None else "")

@@ -54,7 +54,13 @@ def tradeoff(
     problem = compile_problem(instance, rules, limit)
     parts = split(problem) or [whole(problem)]
     frontier = Frontier(problem, parts, options, executor, time.time() + options.time_limit)
-    found = frontier.staircase(limit) if budgets is None else [frontier.best(b) for b in sorted(set(budgets))]
+    if budgets is None:
+        found = frontier.staircase(limit)
+    else:
+        found = []
+        for budget in sorted(set(budgets)):
+            frontier.restart_clock()
+            found.append(frontier.best(budget))
     points: list[TradeoffPoint] = []
     best: Combined | None = None
     for combined in found:

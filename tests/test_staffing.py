@@ -9,7 +9,7 @@ from decimal import Decimal
 from optimiser.domain import Grade
 from optimiser.reader import read_instance
 from optimiser.results import SolveOptions
-from optimiser.staffing import decide, hire, mixes, target_level
+from optimiser.staffing import HireProfile, decide, hire, mixes, target_level
 
 from .conftest import write_csv
 from .test_cli import run
@@ -55,7 +55,7 @@ def test_cases_only_a_po_may_hold_need_po_hires_whatever_the_order_of_grades(tmp
     assert groups[("PO",)]["demand_points"] == 4350 and groups[("PO",)]["capacity_points"] == 2176
     loaded = read_instance(folder)
     one_pso = loaded.instance.model_copy(
-        update={"practitioners": (*loaded.instance.practitioners, hire(Grade.PSO, Decimal(37), "X", 1))}
+        update={"practitioners": (*loaded.instance.practitioners, hire(Grade.PSO, HireProfile(Decimal(37)), "X", 1))}
     )
     assert decide(one_pso, loaded.rules, 1000, 0, SolveOptions()) is False  # a PSO cannot take them
     result, data = _staffing(folder, tmp_path, "--target", "100", "--grades", "PSO")

@@ -90,7 +90,7 @@ def whatif_against_solve(region: Path, work: Path) -> list[str]:
 def tradeoffs(work: Path) -> list[str]:
     lines = [
         "",
-        "### Trade-off: `optimiser tradeoff INSTANCE --transfers auto --workers 2`",
+        "### Trade-off: `optimiser tradeoff INSTANCE --transfers auto --time-limit 5 --workers 2` (5 s per point)",
         "",
         "| instance | wall s | budgets where the maximum changes (transfers: max %) | proven points |",
         "|---|---|---|---|",
@@ -101,7 +101,8 @@ def tradeoffs(work: Path) -> list[str]:
     for name, folder in targets:
         out = work / f"tradeoff-{name.replace(' ', '-').replace('/', '-')}"
         seconds, _ = timed(
-            ["tradeoff", str(folder), "--transfers", "auto", "--out", str(out), "--workers", "2"], work / "tradeoff.txt"
+            ["tradeoff", str(folder), "--transfers", "auto", "--time-limit", "5", "--out", str(out), "--workers", "2"],
+            work / "tradeoff.txt",
         )
         rows = (out / "tradeoff.csv").read_text().splitlines()[1:]
         cells = [row.split(",") for row in rows]
@@ -114,12 +115,12 @@ def tradeoffs(work: Path) -> list[str]:
 def staffing(region: Path, work: Path) -> list[str]:
     lines = [
         "",
-        "### Staffing on the region: `optimiser staffing REGION --target PCT --grades PO,PSO --workers 2`",
+        "### Staffing on the region: `optimiser staffing REGION --target PCT --grades PO,PSO --skills 'DA;SO' --workers 2`",
         "",
         "| target | wall s | answer |",
         "|---|---|---|",
     ]
-    for target in ("110", "210"):
+    for target in ("110", "210"):  # 110: held work above it cannot move (no transfers); 210: hires trained in DA;SO
         seconds, _ = timed(
             [
                 "staffing",
@@ -128,6 +129,8 @@ def staffing(region: Path, work: Path) -> list[str]:
                 target,
                 "--grades",
                 "PO,PSO",
+                "--skills",
+                "DA;SO",
                 "--workers",
                 "2",
                 "--out",

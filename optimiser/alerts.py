@@ -39,6 +39,12 @@ def window(as_of: datetime, weeks: int) -> tuple[datetime, datetime]:
     return week_start(as_of) - timedelta(weeks=weeks - 1), as_of
 
 
+def weeks_covered(series: Iterable[tuple[str, str, datetime, float | None]], as_of: datetime, weeks: int) -> int:
+    """How many of the ``weeks`` weeks up to ``as_of`` have at least one recorded run."""
+    first, _ = window(as_of, weeks)
+    return len({(week_start(at) - first).days // 7 for _, _, at, _ in series if first <= at <= as_of})
+
+
 def excessive(
     series: Iterable[tuple[str, str, datetime, float | None]], as_of: datetime, weeks: int, threshold: float
 ) -> list[Alert]:

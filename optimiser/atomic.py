@@ -51,12 +51,13 @@ STAGING_PREFIX = ".staging-"
 RETIRED_PREFIX = ".retired-"
 
 
-def replace_folder(folder: Path, contents: Mapping[str, str | bytes]) -> None:
+def replace_folder(folder: Path, contents: Mapping[str, str | bytes], keep_others: bool = False) -> None:
     """Replace ``folder`` as a whole by files at the given relative paths (subfolders allowed).
 
     Everything is written to a sibling staging folder and synced first, then swapped in with one
-    exchange of names, so a reader sees either the whole old set or the whole new set. Debris of an
-    earlier run killed midway (staging or retired siblings) is removed first.
+    exchange of names, so a reader sees either the whole old set or the whole new set. With
+    ``keep_others``, whatever else the old folder held (not ours to replace) is carried over, hard-linked.
+    Debris of an earlier run killed midway (staging or retired siblings) is removed first.
     """
     folder = Path(folder)
     parent = folder.parent
@@ -72,6 +73,8 @@ def replace_folder(folder: Path, contents: Mapping[str, str | bytes]) -> None:
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
+        if keep_others and folder.is_dir():
+            _carry_over(folder, staging, {Path(r).parts[0] for r in contents})
         for sub in sorted({(staging / r).parent for r in contents}, key=lambda p: -len(p.parts)):
             _sync_directory(sub)
         os.chmod(staging, 0o777 & ~_umask())
@@ -86,6 +89,26 @@ def replace_folder(folder: Path, contents: Mapping[str, str | bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _carry_over(old: Path, new: Path, ours: set[str]) -> None:
+    """Link (or copy, across devices) every entry of ``old`` that is not one of ``ours`` into ``new``."""
+    for entry in old.iterdir():
+        if entry.name in ours:
+            continue
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry), new / entry.name)
+        elif entry.is_dir():
+            shutil.copytree(entry, new / entry.name, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(entry, new / entry.name)
+
+
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -6,6 +6,7 @@ figure in workload.csv and summary.json is recomputed and compared.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -13,18 +14,60 @@ import pandas as pd
 
 from .domain import Instance
 from .errors import InputError
+from .files import read_input, unescape_cell
 from .outcome import max_pct, workloads
 from .results import Action
 from .rules import Rules
 from .verify import verify
 from .writer import ALLOCATIONS_FILE, SUMMARY_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, format_pct
 
+REQUIRED = {
+    ALLOCATIONS_FILE: ("crn", "from_staff_code", "to_staff_code", "action", "points"),
+    UNALLOCATED_FILE: ("crn", "reason"),
+    WORKLOAD_FILE: (
+        "staff_code",
+        "available_points",
+        "points_before",
+        "points_after",
+        "wmt_pct_before",
+        "wmt_pct_after",
+        "cases_before",
+        "cases_after",
+    ),
+}
+
+
+class Unreadable(Exception):
+    """A result file that cannot be checked at all: a violation, reported as such."""
+
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / name
-    if not path.is_file():
-        raise InputError(name, None, None, f"file not found in {folder}")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    """A result CSV as text cells, or Unreadable naming what is wrong with it."""
+    try:
+        frame = pd.read_csv(io.BytesIO(read_input(folder / name)), dtype=str, keep_default_na=False)
+    except InputError as exc:
+        raise Unreadable(f"{name}: {exc.message}") from None
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise Unreadable(f"{name}: not a readable CSV file ({type(exc).__name__})") from None
+    missing = [c for c in REQUIRED[name] if c not in frame.columns]
+    if missing:
+        raise Unreadable(f"{name}: missing column {missing[0]}")
+    return frame.map(unescape_cell)
+
+
+def _summary(folder: Path) -> dict:
+    try:
+        data = json.loads(read_input(folder / SUMMARY_FILE).decode("utf-8"))
+    except InputError as exc:
+        raise Unreadable(f"{SUMMARY_FILE}: {exc.message}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unreadable(f"{SUMMARY_FILE}: not valid JSON ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise Unreadable(f"{SUMMARY_FILE}: not a JSON object")
+    budget = data.get("max_transfers", 0)
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise Unreadable(f"{SUMMARY_FILE}: max_transfers is {budget!r}, not a whole number")
+    return data
 
 
 def _holders(instance: Instance, moves: pd.DataFrame, problems: list[str]) -> dict[str, str]:
@@ -50,15 +93,18 @@ def _holders(instance: Instance, moves: pd.DataFrame, problems: list[str]) -> di
 
 
 def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
-    """Every inconsistency between the input, the rules and the result files; empty when sound."""
-    summary_path = folder / SUMMARY_FILE
-    if not summary_path.is_file():
-        raise InputError(SUMMARY_FILE, None, None, f"file not found in {folder}")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    moves, left, work = _read(folder, ALLOCATIONS_FILE), _read(folder, UNALLOCATED_FILE), _read(folder, WORKLOAD_FILE)
+    """Every inconsistency between the input, the rules and the result files; empty when sound. A file
+    that cannot be read, or lacks a column, is itself the one problem reported."""
+    try:
+        summary = _summary(folder)
+        moves = _read(folder, ALLOCATIONS_FILE)
+        left = _read(folder, UNALLOCATED_FILE)
+        work = _read(folder, WORKLOAD_FILE)
+    except Unreadable as exc:
+        return [str(exc)]
     problems: list[str] = []
     after = _holders(instance, moves, problems)
-    problems += verify(instance, rules, after, int(summary.get("max_transfers", 0)))
+    problems += verify(instance, rules, after, summary.get("max_transfers", 0))
     still_unallocated = {crn for crn, holder in after.items() if not holder}
     listed = set(left["crn"])
     problems += [
@@ -82,13 +128,22 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
         for key, value in figures.items()
         if summary.get(key) != value
     ]
-    if float(summary.get("lower_bound_pct", 0)) > figures["max_wmt_pct"]:
+    bound = summary.get("lower_bound_pct", 0)
+    if not isinstance(bound, int | float) or isinstance(bound, bool):
+        problems.append(f"{SUMMARY_FILE}: lower_bound_pct is {bound!r}, not a number")
+    elif bound > figures["max_wmt_pct"]:
         problems.append(f"{SUMMARY_FILE}: lower_bound_pct {summary['lower_bound_pct']} is above the maximum achieved")
     return problems
 
 
 def _compare_workload(loads, work: pd.DataFrame) -> list[str]:
     problems = []
+    known = {w.staff_code for w in loads}
+    counts = work["staff_code"].value_counts()
+    problems += [f"{WORKLOAD_FILE}: {code} has {n} rows" for code, n in sorted(counts.items()) if n > 1]
+    problems += [
+        f"{WORKLOAD_FILE}: row for unknown practitioner {code!r}" for code in sorted(set(counts.index) - known)
+    ]
     rows = {r["staff_code"]: r for r in work.to_dict("records")}
     for w in loads:
         row = rows.get(w.staff_code)

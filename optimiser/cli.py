@@ -20,12 +20,13 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from .alerts import excessive, window
+from .alerts import excessive, weeks_covered, window
 from .atomic import replace_folder
 from .check import check_result
 from .domain import Grade, Instance
 from .errors import InputError, VerificationError
 from .executor import Executor, default_workers
+from .files import check_output_folder
 from .generate import generate as generate_instance
 from .generate import write_instance
 from .history import (
@@ -68,6 +69,13 @@ from .writer import OUTPUT_FILES, write_outcome
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
 T = TypeVar("T")
+MAX_SECONDS = 86_400.0
+"""The longest --time-limit (a day): also keeps inf and nan out."""
+MAX_SEED = 2**31 - 1
+"""CP-SAT's seed is a 32-bit integer."""
+MAX_TRANSFERS = 1_000_000
+MIN_STAFF_PER_PDU = 3
+"""A generated pdu's SPO plus at least two who hold cases, so its cases have somewhere to go."""
 
 app = typer.Typer(
     help="Caseload allocation optimiser for probation services: allocate cases to practitioners so that "
@@ -102,13 +110,17 @@ DbOption = Annotated[
 def solve(
     instance: InstanceArg,
     out: Annotated[Path, typer.Option("--out", help="Folder for the result files (created if missing).")],
-    max_transfers: Annotated[int, typer.Option(min=0, help="Most already-allocated cases that may move.")] = 0,
-    time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds the search may take.")] = 30.0,
-    seed: Annotated[int, typer.Option(help="Search seed: same input and seed, same result.")] = 0,
+    max_transfers: Annotated[
+        int, typer.Option(min=0, max=MAX_TRANSFERS, help="Most already-allocated cases that may move.")
+    ] = 0,
+    time_limit: Annotated[float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds the search may take.")] = 30.0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Search seed: same input and seed, same result.")] = 0,
     workers: Annotated[
         int,
         typer.Option(
-            min=1, help="Processes solving independent pdus in parallel; the result is the same whatever the number."
+            min=1,
+            max=256,
+            help="Processes solving independent pdus in parallel; the result is the same whatever the number.",
         ),
     ] = 1,
     exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
@@ -122,7 +134,6 @@ def solve(
     )
     started_at, run_id = datetime.now(UTC), new_run_id()
     log = RunLog(run_id, log_json)
-    hashed = instance_hash(instance, INSTANCE_FILES) if instance.is_dir() else ""
     parameters = {
         "max_transfers": max_transfers,
         "time_limit": time_limit,
@@ -130,9 +141,9 @@ def solve(
         "workers": workers,
         "exact_spread": exact_spread,
     }
-    log.event("run_started", instance_hash=hashed, **parameters)
+    log.event("run_started", **parameters)
     try:
-        loaded, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, options, cancel, log))
+        loaded, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, out, options, cancel, log))
     except Interrupted as exc:
         log.event("interrupted", signal=exc.signum, exit_status=exc.exit_status)
         typer.echo(f"{exc}: stopped before writing anything; {out} is as it was.", err=True)
@@ -161,8 +172,18 @@ def solve(
         raise typer.Exit(EXIT_VERIFY) from None
     for warning in loaded.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    write_outcome(out, outcome)
+    try:
+        write_outcome(out, outcome)
+    except OSError as exc:
+        log.event("write_failed", exit_status=EXIT_INPUT)
+        typer.echo(
+            f"error: {out}: the results could not be written ({exc.strerror}); the previous results "
+            "there are unchanged",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INPUT) from None
     log.event("written", files=len(OUTPUT_FILES))
+    hashed = instance_hash(instance, INSTANCE_FILES)
     typer.echo(solve_summary(str(instance), outcome, loaded.rules))
     typer.echo(f"  Results written to {out}")
     if history:
@@ -172,8 +193,9 @@ def solve(
     raise typer.Exit(status)
 
 
-def _solve_logged(instance: Path, options: SolveOptions, cancel: Cancellation, log: RunLog):
-    """Read, solve and verify, logging each step's counts and timings."""
+def _solve_logged(instance: Path, out: Path, options: SolveOptions, cancel: Cancellation, log: RunLog):
+    """Check the output folder, then read, solve and verify, logging each step's counts and timings."""
+    check_output_folder(out, OUTPUT_FILES)
     started = time.monotonic()
     loaded = read_instance(instance)
     cases = loaded.instance.cases
@@ -270,7 +292,15 @@ def alerts(
         typer.echo("No runs recorded yet.")
         return
     since, until = window(moment, weeks)
-    found = excessive(store.workload_series(since, until), moment, weeks, threshold)
+    series = store.workload_series(since, until)
+    covered = weeks_covered(series, moment, weeks)
+    if covered < weeks:
+        typer.echo(
+            f"Not enough history: {covered} weekly run(s) since {since:%Y-%m-%d}, {weeks} needed "
+            f"(a practitioner is flagged only when over {threshold:g}% in each of {weeks} consecutive weeks)."
+        )
+        return
+    found = excessive(series, moment, weeks, threshold)
     typer.echo(alerts_table(found, since, weeks, threshold))
 
 
@@ -328,23 +358,43 @@ def rules(
 @app.command()
 def generate(
     out: Annotated[Path, typer.Argument(help="Folder to write the instance into.")],
-    practitioners: Annotated[int, typer.Option(min=1, help="Practitioners (one SPO per pdu included).")] = 60,
-    unallocated: Annotated[int, typer.Option(min=0, help="Unallocated cases.")] = 650,
+    practitioners: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Practitioners (one SPO per pdu included).")
+    ] = 60,
+    unallocated: Annotated[int, typer.Option(min=0, max=1_000_000, help="Unallocated cases.")] = 650,
     seed: Annotated[int, typer.Option(help="Random seed: same arguments, same instance.")] = 1,
-    pdus: Annotated[int, typer.Option(min=1, help="Probation Delivery Units to split staff and cases into.")] = 1,
+    pdus: Annotated[
+        int, typer.Option(min=1, max=1000, help="Probation Delivery Units to split staff and cases into.")
+    ] = 1,
+    force: Annotated[bool, typer.Option(help="Replace the files of a folder that is not empty.")] = False,
 ) -> None:
     """Make a realistic instance (staff mix, caseloads at 130-190% WMT, case mix) reproducibly."""
-    write_instance(out, generate_instance(practitioners, unallocated, seed, pdus))
+    if practitioners < MIN_STAFF_PER_PDU * pdus:
+        raise typer.BadParameter(
+            f"each pdu needs at least {MIN_STAFF_PER_PDU} practitioners (an SPO holds no cases)",
+            param_hint="--practitioners",
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        typer.echo(f"error: {out} is not an empty folder; use --force to replace its instance files", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        write_instance(out, generate_instance(practitioners, unallocated, seed, pdus))
+    except OSError as exc:
+        typer.echo(f"error: {out}: cannot write the instance ({exc.strerror})", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
     typer.echo(f"Wrote {out}/practitioners.csv and cases.csv")
 
 
-TransfersOption = Annotated[int, typer.Option(min=0, help="Most already-allocated cases that may move in each run.")]
-TimeLimitOption = Annotated[float, typer.Option(min=0.1, help="Seconds each solve may take.")]
-SeedOption = Annotated[int, typer.Option(help="Search seed: same input and seed, same result.")]
+TransfersOption = Annotated[
+    int, typer.Option(min=0, max=MAX_TRANSFERS, help="Most already-allocated cases that may move in each run.")
+]
+TimeLimitOption = Annotated[float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds each solve may take.")]
+SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Search seed: same input and seed, same result.")]
 WorkersOption = Annotated[
     int | None,
     typer.Option(
         min=1,
+        max=256,
         help="Worker processes on a local Dask cluster (default: one per core; 1 runs here, "
         "no cluster). The results are the same whatever the number.",
         show_default=False,
@@ -415,6 +465,7 @@ def whatif(
     started_at = datetime.now(UTC)
 
     def work(cancel: Cancellation) -> list[Run]:
+        check_output_folder(out)
         loaded = read_instance(instance)
         parsed = [load_scenario(path) for path in scenarios]
         with Executor(options.workers, options.scheduler, cancel) as executor:
@@ -478,6 +529,8 @@ def staffing(
     profile = HireProfile(Decimal(str(hours)), frozenset(s.strip().upper() for s in skills.split(";") if s.strip()))
 
     def work(cancel: Cancellation) -> tuple[StaffingAnswer, Decimal | None, Decimal | None]:
+        if out is not None:
+            check_output_folder(out)
         loaded = read_instance(instance)
         with Executor(options.workers, options.scheduler, cancel) as executor:
             answer = staffing_answer(loaded.instance, loaded.rules, target_pct, chosen, profile, options, executor)
@@ -530,7 +583,9 @@ def tradeoff(
     out: Annotated[
         Path | None, typer.Option(help="Folder for tradeoff.csv and tradeoff.png.", show_default=False)
     ] = None,
-    time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds each point of the curve may take.")] = 30.0,
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds each point of the curve may take.")
+    ] = 30.0,
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
@@ -540,6 +595,8 @@ def tradeoff(
     options = _options(max(budgets or [0]), time_limit, seed, workers, scheduler)
 
     def work(cancel: Cancellation) -> list[TradeoffPoint]:
+        if out is not None:
+            check_output_folder(out)
         loaded = read_instance(instance)
         with Executor(options.workers, options.scheduler, cancel) as executor:
             points = tradeoff_curve(loaded.instance, loaded.rules, budgets, options, executor)

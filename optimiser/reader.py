@@ -6,6 +6,7 @@ Every problem is reported as an :class:`InputError` naming the file, the spreads
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .domain import Case, Instance, Practitioner
 from .errors import InputError
+from .files import read_input, unescape_cell
 from .rules import RULES_FILE, Rules, load_rules
 from .wmt import contracted_hours, practitioner_capacity
 
@@ -23,6 +25,8 @@ PRACTITIONERS_FILE = "practitioners.csv"
 CASES_FILE = "cases.csv"
 INSTANCE_FILES = (PRACTITIONERS_FILE, CASES_FILE, RULES_FILE)
 HEADER_ROW = 1
+NEAR_MISS = 0.8
+"""How alike an unknown header must be to a known column to be taken for a misspelling of it."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ _CASES = _TableSpec(CASES_FILE, Case, "crn", ("crn", "rosh"))
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+    raw = read_input(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -59,8 +63,6 @@ def _read_table(path: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str,
     """Rows of a CSV in ``spec``'s format as (spreadsheet row, {column: non-empty cell}) and warnings for
     unknown columns; errors name the file as ``path.name``."""
     name = path.name
-    if not path.is_file():
-        raise InputError(name, None, None, f"file not found in {path.parent}")
     spec = replace(spec, file=name)
     text = _decode(path)
     if "\x00" in text:
@@ -75,13 +77,17 @@ def _read_table(path: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str,
     header = [str(c).strip().lower() for c in frame.iloc[0]]
     _check_header(spec, header)
     known = set(spec.model.model_fields)
+    for column in header:
+        near = difflib.get_close_matches(column, sorted(known), n=1, cutoff=NEAR_MISS) if column not in known else []
+        if near:  # a misspelt column would silently drop a rule: refuse it
+            raise InputError(spec.file, HEADER_ROW, column, f"unknown column: did you mean {near[0]!r}?")
     warnings = [f"{spec.file}: unknown column {c!r} ignored" for c in header if c not in known]
     if len(frame) == 1:
         raise InputError(spec.file, None, None, "has a header but no rows")
     keep = [i for i, c in enumerate(header) if c in known]
     rows = []
     for offset, values in enumerate(frame.iloc[1:, keep].itertuples(index=False, name=None)):
-        cells = {header[i]: val.strip() for i, val in zip(keep, values, strict=True) if val.strip() != ""}
+        cells = {header[i]: unescape_cell(val.strip()) for i, val in zip(keep, values, strict=True) if val.strip()}
         rows.append((HEADER_ROW + 1 + offset, cells))
     return rows, warnings
 

@@ -7,6 +7,7 @@ merged result so a user can start from it.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from decimal import Decimal
@@ -17,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .domain import BASE_TIERS, Case, CaseType, Frozen, Grade, Rosh
 from .errors import InputError
+from .files import read_input
 
 RULES_FILE = "rules.toml"
 
@@ -168,10 +170,10 @@ def rules_from_dict(data: dict[str, Any], source: str = RULES_FILE) -> Rules:
 
 def load_rules(path: Path | None) -> Rules:
     """Rules from a TOML file (or the defaults when ``path`` is None or absent)."""
-    if path is None or not path.exists():
+    if path is None or not os.path.lexists(path):
         return rules_from_dict({})
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+        data = tomllib.loads(read_input(path).decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
         raise InputError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .domain import Case, Instance, Practitioner
 from .errors import InputError, ScenarioError
+from .files import read_input
 from .reader import LoadedInstance, holder_problem, hours_problem, read_cases_file
 from .rules import Rules, merge_rules
 from .wmt import practitioner_capacity
@@ -63,10 +64,8 @@ class Applied:
 def load_scenario(path: Path) -> Scenario:
     """Read a scenario TOML file; unknown keys and wrong shapes are errors naming the file and key."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(path.name, None, None, f"scenario file not found ({path})")
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+        data = tomllib.loads(read_input(path).decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
         raise ScenarioError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:

@@ -11,8 +11,6 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pandas as pd
-
 from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
@@ -22,6 +20,7 @@ from .results import SolveOptions, Status
 from .rules import Rules
 from .solve import bound_pct
 from .wmt import floor_pct, wmt_pct
+from .writer import csv_text
 
 MAX_BUDGETS = 200
 """The most budgets one trade-off may list."""
@@ -107,4 +106,4 @@ def tradeoff_csv(points: list[TradeoffPoint]) -> str:
         ]
         for p in points
     ]
-    return pd.DataFrame(rows, columns=TRADEOFF_COLUMNS, dtype=object).to_csv(index=False, lineterminator="\n")
+    return csv_text(rows, TRADEOFF_COLUMNS)

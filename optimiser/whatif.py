@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
-
 from .errors import VerificationError
 from .executor import Executor
 from .outcome import Outcome, build_outcome, holders_after
@@ -24,7 +22,7 @@ from .scenario import BASELINE, Scenario, apply_scenario, slug
 from .solve import PartCache, solve
 from .verify import verify
 from .wmt import practitioner_capacity
-from .writer import render, render_instance
+from .writer import csv_text, render, render_instance
 
 WHATIF_CSV, WHATIF_JSON = "whatif.csv", "whatif.json"
 INSTANCE_FOLDER = "instance"
@@ -161,4 +159,4 @@ def render_whatif(runs: list[Run]) -> dict[str, str]:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    return pd.DataFrame(rows, columns=COLUMNS, dtype=object).to_csv(index=False, lineterminator="\n")
+    return csv_text([[row[c] for c in COLUMNS] for row in rows], COLUMNS)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from .atomic import write_files_atomically
+from .atomic import replace_folder
 from .domain import Instance
+from .files import escape_cell
 from .outcome import Outcome
 from .reader import CASES_FILE, PRACTITIONERS_FILE
 from .rules import RULES_FILE, Rules, dump_toml
@@ -35,8 +37,9 @@ WORKLOAD_COLUMNS = [
 ]
 
 
-def _csv(rows: list[list[object]], columns: list[str]) -> str:
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+def csv_text(rows: Sequence[Sequence[object]], columns: list[str]) -> str:
+    """A CSV file's text, every cell escaped against formula injection: the one CSV writer."""
+    frame = pd.DataFrame([[escape_cell(v) for v in row] for row in rows], columns=columns, dtype=object)
     return frame.to_csv(index=False, lineterminator="\n")
 
 
@@ -64,9 +67,9 @@ def render(outcome: Outcome) -> dict[str, str]:
         for w in outcome.workloads
     ]
     return {
-        ALLOCATIONS_FILE: _csv(allocations, ALLOCATION_COLUMNS),
-        UNALLOCATED_FILE: _csv([list(row) for row in outcome.unallocated], UNALLOCATED_COLUMNS),
-        WORKLOAD_FILE: _csv(workload, WORKLOAD_COLUMNS),
+        ALLOCATIONS_FILE: csv_text(allocations, ALLOCATION_COLUMNS),
+        UNALLOCATED_FILE: csv_text([list(row) for row in outcome.unallocated], UNALLOCATED_COLUMNS),
+        WORKLOAD_FILE: csv_text(workload, WORKLOAD_COLUMNS),
         SUMMARY_FILE: outcome.summary.to_json(),
     }
 
@@ -112,10 +115,10 @@ def _cell(value: object) -> object:
 def render_instance(instance: Instance, rules: Rules | None = None) -> dict[str, str]:
     """An instance as the contract's files (and its rules as rules.toml when given), by file name."""
     files = {
-        PRACTITIONERS_FILE: _csv(
+        PRACTITIONERS_FILE: csv_text(
             [[_cell(getattr(p, c)) for c in PRACTITIONER_COLUMNS] for p in instance.practitioners], PRACTITIONER_COLUMNS
         ),
-        CASES_FILE: _csv([[_cell(getattr(c, col)) for col in CASE_COLUMNS] for c in instance.cases], CASE_COLUMNS),
+        CASES_FILE: csv_text([[_cell(getattr(c, col)) for col in CASE_COLUMNS] for c in instance.cases], CASE_COLUMNS),
     }
     if rules is not None:
         files[RULES_FILE] = dump_toml(rules)
@@ -123,5 +126,5 @@ def render_instance(instance: Instance, rules: Rules | None = None) -> dict[str,
 
 
 def write_outcome(folder: Path, outcome: Outcome) -> None:
-    """Write every output file into ``folder`` atomically."""
-    write_files_atomically(Path(folder), render(outcome))
+    """Replace the result set in ``folder`` as a whole (other files there are kept)."""
+    replace_folder(Path(folder), render(outcome), keep_others=True)

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from .alerts import excessive, weeks_covered, window
 from .atomic import replace_folder
@@ -34,11 +32,13 @@ from .history import (
     DEFAULT_DB,
     WHATIF_KIND,
     History,
+    HistoryError,
     RunRecord,
     database_url,
     instance_hash,
     new_run_id,
     run_record,
+    safe_url,
 )
 from .interrupt import Cancellation, Interrupted, run_interruptibly
 from .outcome import build_outcome
@@ -146,40 +146,40 @@ def solve(
         loaded, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, out, options, cancel, log))
     except Interrupted as exc:
         log.event("interrupted", signal=exc.signum, exit_status=exc.exit_status)
-        typer.echo(f"{exc}: stopped before writing anything; {out} is as it was.", err=True)
+        log.say("error", f"{exc}: stopped before writing anything; {out} is as it was.")
         raise typer.Exit(exc.exit_status) from None
     except InputError as exc:
         log.event("invalid_input", file=exc.file, row=exc.row, column=exc.column, exit_status=EXIT_INPUT)
-        raise _fail_input(exc) from None
+        log.say("error", str(exc))
+        raise typer.Exit(EXIT_INPUT) from None
     except VerificationError as exc:
         log.event("verification_failed", violations=len(exc.violations), exit_status=EXIT_VERIFY)
-        typer.echo(
-            "error: the solver's result broke a hard rule, so nothing was written. This is a bug: "
-            "please report it with the instance. Violations:",
-            err=True,
+        log.say(
+            "error",
+            "the solver's result broke a hard rule, so nothing was written. This is a bug: please "
+            "report it with the instance. Violations: " + "; ".join(exc.violations[:20]),
         )
-        for violation in exc.violations[:20]:
-            typer.echo(f"  - {violation}", err=True)
         raise typer.Exit(EXIT_VERIFY) from None
     except Exception as exc:  # a bug: say so plainly, keep the traceback for the report, write nothing
         log.event("internal_error", error=type(exc).__name__, exit_status=EXIT_VERIFY)
-        typer.echo(
-            f"error: internal error ({type(exc).__name__}: {exc}); nothing was written. This is a bug: "
-            "please report it with the instance and this traceback:",
-            err=True,
+        log.say(
+            "error",
+            f"internal error ({type(exc).__name__}); nothing was written. This is a bug: please "
+            "report it with the instance and this traceback:",
+            traceback=traceback.format_exc(),
         )
-        typer.echo(traceback.format_exc(), err=True)
+        if not log_json:
+            typer.echo(traceback.format_exc(), err=True)
         raise typer.Exit(EXIT_VERIFY) from None
     for warning in loaded.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        log.say("warning", warning)
     try:
         write_outcome(out, outcome)
     except OSError as exc:
         log.event("write_failed", exit_status=EXIT_INPUT)
-        typer.echo(
-            f"error: {out}: the results could not be written ({exc.strerror}); the previous results "
-            "there are unchanged",
-            err=True,
+        log.say(
+            "error",
+            f"{out}: the results could not be written ({exc.strerror}); the previous results there are unchanged",
         )
         raise typer.Exit(EXIT_INPUT) from None
     log.event("written", files=len(OUTPUT_FILES))
@@ -236,24 +236,15 @@ def _solve_logged(instance: Path, out: Path, options: SolveOptions, cancel: Canc
 
 def _record(db: str | None, record: RunRecord, log: RunLog) -> None:
     """Store the run; a history that cannot be written is an error of its own (the results are already out)."""
-    url = database_url(db)
     try:
+        url = database_url(db)
         History(url).record(record)
-    except SQLAlchemyError as exc:
+    except HistoryError as exc:
         log.event("history_failed", exit_status=EXIT_HISTORY)
-        typer.echo(
-            f"error: results written, but the run could not be recorded in the history ({_safe(url)}): "
-            f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}",
-            err=True,
-        )
+        log.say("error", f"results written, but the run was not recorded: {exc}")
         raise typer.Exit(EXIT_HISTORY) from None
-    log.event("recorded", database=_safe(url))
-    typer.echo(f"  Recorded as run {record.run_id[:8]} in {_safe(url)}")
-
-
-def _safe(url: str) -> str:
-    """A database URL without its password, fit for logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    log.event("recorded", database=safe_url(url))
+    typer.echo(f"  Recorded as run {record.run_id[:8]} in {safe_url(url)}")
 
 
 @app.command("history")
@@ -305,11 +296,10 @@ def alerts(
 
 
 def _open_history(db: str | None) -> History:
-    url = database_url(db)
     try:
-        return History(url)
-    except SQLAlchemyError as exc:
-        typer.echo(f"error: cannot open the run history {_safe(url)}: {exc}", err=True)
+        return History(database_url(db))
+    except HistoryError as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_HISTORY) from None
 
 

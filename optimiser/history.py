@@ -6,8 +6,10 @@ history is opened, so an old database file or server is brought up to date befor
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import (
     JSON,
     Column,
@@ -30,8 +33,10 @@ from sqlalchemy import (
     Table,
     create_engine,
     select,
+    text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .outcome import Outcome
 
@@ -39,6 +44,12 @@ DB_ENV = "OPTIMISER_DB"
 DEFAULT_DB = Path.home() / ".local" / "share" / "optimiser" / "history.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+BUSY_SECONDS = 30
+"""How long a SQLite writer waits for another to finish."""
+RETRIES = 5
+MIGRATION_LOCK_KEY = 74_211_000
+"""PostgreSQL advisory lock taken while migrating."""
+SECRET_KEYS = frozenset({"password", "passwd", "pwd"})
 SOLVE_KIND, WHATIF_KIND = "solve", "whatif"
 """Run kinds: alerts count only real allocations (solve), never scenario runs."""
 
@@ -91,14 +102,38 @@ allocations = Table(
 )
 
 
+class HistoryError(Exception):
+    """The run history cannot be opened or written: one plain line, the URL's password masked."""
+
+
 def database_url(db: str | None) -> str:
     """``--db`` as given (a URL, or a path to a SQLite file), else $OPTIMISER_DB, else the default file."""
     db = db or os.environ.get(DB_ENV) or str(DEFAULT_DB)
     if "://" in db:
         return db
     path = Path(db).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(f"run history {path}: its folder cannot be created ({exc.strerror})") from None
     return f"sqlite:///{path}"
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit for logs: no password, whether in the user-info part or in the query string."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "<unreadable database URL>"
+    query = {k: ("***" if k.lower() in SECRET_KEYS else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of what went wrong, without the URL's secrets."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return text[:300]
 
 
 def instance_hash(folder: Path, names: Iterable[str]) -> str:
@@ -131,15 +166,33 @@ class RunRecord:
 
 
 class History:
-    """An open, migrated history database."""
+    """An open, migrated history database. Every failure is a HistoryError with one plain line."""
 
     def __init__(self, url: str):
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
-        migrate(self.engine)
+        try:
+            sqlite = make_url(url).get_backend_name() == "sqlite"
+            self.engine: Engine = create_engine(
+                url, future=True, connect_args={"timeout": BUSY_SECONDS} if sqlite else {"connect_timeout": 10}
+            )
+            _migrate_once(self.engine, url if sqlite else None)
+        except (SQLAlchemyError, CommandError, OSError, ValueError, KeyError) as exc:
+            raise HistoryError(f"run history {safe_url(url)}: cannot be opened ({_reason(exc)})") from None
 
     def record(self, run: RunRecord) -> None:
-        """Store a run and its rows in one transaction: all of it or none."""
+        """Store a run and its rows in one transaction: all of it or none (retried while the database is busy)."""
+        for attempt in range(RETRIES):
+            try:
+                self._record(run)
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() or attempt == RETRIES - 1:
+                    raise HistoryError(f"run history {safe_url(self.url)}: cannot record ({_reason(exc)})") from None
+                time.sleep(0.05 * (attempt + 1))
+            except SQLAlchemyError as exc:
+                raise HistoryError(f"run history {safe_url(self.url)}: cannot record ({_reason(exc)})") from None
+
+    def _record(self, run: RunRecord) -> None:
         s = run.summary
         with self.engine.begin() as conn:
             conn.execute(
@@ -215,8 +268,24 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # many first uses at once: one migrates, the others wait
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def _migrate_once(engine: Engine, sqlite_url: str | None) -> None:
+    """Migrate, one process at a time: a file lock beside a SQLite file (PostgreSQL locks in ``migrate``)."""
+    database = make_url(sqlite_url).database if sqlite_url else None
+    if not database or database == ":memory:":
+        migrate(engine)
+        return
+    with open(f"{database}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            migrate(engine)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def run_record(

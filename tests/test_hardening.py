@@ -313,3 +313,97 @@ def test_bundled_instances_still_pass_check_after_the_whole_set_switch(tmp_path)
     assert run("solve", ROOT / "instances" / "london-pdu", "--out", out).exit_code == 0
     assert run("check", ROOT / "instances" / "london-pdu", out).exit_code == 0
     assert pd.read_csv(out / "allocations.csv").shape[0] == 650
+
+
+# --- history that never loses a run -------------------------------------------------------------------------
+
+
+def _not_sqlite(tmp_path: Path) -> str:
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"this is not a database\x00" * 100)
+    return str(path)
+
+
+def _newer_schema(tmp_path: Path) -> str:
+    import sqlite3
+
+    path = tmp_path / "h.sqlite"
+    assert run("solve", TINY, "--out", tmp_path / "first", "--db", path).exit_code == 1
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    return str(path)
+
+
+def _uncreatable_folder(tmp_path: Path) -> str:
+    return "/proc/self/no/such/h.sqlite"
+
+
+def _refused_server(tmp_path: Path) -> str:
+    return "postgresql+psycopg://someone:s3cret-pw@127.0.0.1:1/db"
+
+
+def _password_in_query(tmp_path: Path) -> str:
+    return "postgresql+psycopg://someone@127.0.0.1:1/db?password=s3cret-pw"
+
+
+@pytest.mark.parametrize("make", [_not_sqlite, _newer_schema, _uncreatable_folder, _refused_server, _password_in_query])
+def test_a_broken_history_is_one_line_exit_4_and_the_results_are_kept(tmp_path, make):
+    db = make(tmp_path)
+    out = tmp_path / "out"
+    result = run("solve", TINY, "--out", out, "--db", db)
+    error = _plain_failure(result, 4)
+    assert "s3cret-pw" not in result.output and "run history" in error
+    assert (out / "summary.json").exists()  # the results were written before the history failed
+    listed = run("history", "--db", db)
+    assert _plain_failure(listed, 4) and "s3cret-pw" not in listed.output
+
+
+def test_many_solves_starting_at_once_on_a_fresh_history_all_record_their_run(tmp_path):
+    db = tmp_path / "fresh" / "h.sqlite"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "optimiser", "solve", str(TINY), "--out", str(tmp_path / f"o{i}"), "--db", str(db)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(8)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [1] * 8, errors
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 8
+
+
+# --- logs a job can parse -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("breakage", ["none", "bad tier", "unknown column"])
+def test_json_logs_are_json_lines_only_and_carry_no_names_or_case_data(tiny_copy, tmp_path, breakage):
+    cases = tiny_copy / "cases.csv"
+    if breakage == "bad tier":
+        cases.write_text(cases.read_text().replace("U03,C2", "U03,ZZ"))
+    elif breakage == "unknown column":
+        lines = cases.read_text().splitlines()
+        cases.write_text("\n".join([lines[0] + ",officer_note"] + [line + ",secret" for line in lines[1:]]) + "\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optimiser",
+            "solve",
+            str(tiny_copy),
+            "--out",
+            str(tmp_path / "o"),
+            "--log-json",
+            "--no-history",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    lines = done.stderr.splitlines()
+    assert lines and all(json.loads(line)["run_id"] for line in lines)
+    for secret in ("Asha", "Patel", "U03", "H1", "ZZ", "secret"):
+        assert secret not in done.stderr

@@ -311,7 +311,8 @@ class Frontier:
 
     def staircase(self, limit: int) -> list[Combined]:
         """Every budget from 0 to ``limit`` at which the best maximum changes, each with its best maximum
-        (each point within the time limit)."""
+        (each point within the time limit). A budget is the transfers its point takes; a point found later
+        for the same budget (a lower level the first search missed) replaces the earlier one."""
         steps = [self.best(0)]
         while steps[-1].level > self.floor:
             below = steps[-1].level - 1
@@ -321,10 +322,16 @@ class Frontier:
             if high is None or high > limit:
                 last = self.best(limit) if low is not None and low <= limit else None
                 if last is not None and last.level < steps[-1].level:  # not proven out of reach: the limit's best
-                    steps.append(last)
+                    self._add(steps, replace(last, budget=max(last.transfers, steps[-1].budget)))
                 break
-            steps.append(self.best(high))
+            self._add(steps, self.best(high))
         return steps
+
+    @staticmethod
+    def _add(steps: list[Combined], step: Combined) -> None:
+        while steps and steps[-1].budget >= step.budget:
+            steps.pop()
+        steps.append(step)
 
 
 def spread_reach(

@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from decimal import Decimal
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -133,34 +134,39 @@ def alerts_table(alerts: list, since, weeks: int, threshold: float) -> str:
     return "\n".join(lines)
 
 
-def _render(*items: object) -> str:
+def _render(*items: object, width: int = 140) -> str:
     """Rich renderables as plain text (no colour codes), as wide as a laptop terminal."""
-    console = Console(file=io.StringIO(), width=140, force_terminal=False, color_system=None)
+    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     for item in items:
         console.print(item)
-    return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.rstrip("\n").splitlines())
+
+
+WIDE = 172
+"""The what-if table's width: every column whole on a wide terminal (a narrow one wraps lines, not cells)."""
 
 
 def whatif_table(runs: list[Run]) -> str:
     """One row per run, baseline first: the maximum and mean WMT, how many over each line, moves, capacity."""
-    table = Table(title="What-if comparison (WMT % after allocation)", title_justify="left")
-    for name, justify in (
-        ("scenario", "left"),
-        ("status", "left"),
-        ("max %", "right"),
-        ("bound %", "right"),
-        ("mean %", "right"),
-        (">100", "right"),
-        (">110", "right"),
-        (">120", "right"),
-        ("forced", "right"),
-        ("transfers", "right"),
-        ("unalloc.", "right"),
-        ("staff", "right"),
-        ("capacity pts", "right"),
-        ("demand pts", "right"),
+    table = Table(title="What-if comparison (WMT % after allocation)", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("scenario", no_wrap=True, max_width=36, overflow="ellipsis")
+    for name in (
+        "status",
+        "max %",
+        "bound %",
+        "mean %",
+        ">100",
+        ">110",
+        ">120",
+        "forced",
+        "transfers",
+        "unalloc.",
+        "staff",
+        "capacity",
+        "demand",
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
     for run in runs:
         r = run.row()
         table.add_row(
@@ -185,13 +191,13 @@ def whatif_table(runs: list[Run]) -> str:
             ),
         )
     notes = [f"  {run.name}: {run.error}" for run in runs if run.error]
-    text = _render(table)
+    text = _render(table, width=WIDE)
     return text + ("\n  Failed runs:\n" + "\n".join(notes) if notes else "")
 
 
 def tradeoff_table(points: list[TradeoffPoint]) -> str:
     """The best maximum for each transfer budget, with the proof."""
-    table = Table(title="Transfers against the highest WMT %", title_justify="left")
+    table = Table(title="Transfers against the highest WMT %", title_justify="left", box=box.SIMPLE_HEAD)
     for name in ("transfers allowed", "transfers made", "max WMT %", "proven bound %", "status"):
         table.add_column(name, justify="right" if name != "status" else "left")
     for p in points:
@@ -224,10 +230,14 @@ def staffing_text(answer: StaffingAnswer, now: Decimal | None, after: Decimal | 
         head.append(
             f"  Best maximum today: {now:.1f}%" + (f"; with the hires: {after:.1f}%" if after is not None else "")
         )
-    head.append(
-        f"  Hires needed: {total}" + (f" ({', '.join(f'{n} {g}' for g, n in answer.hires.items())})" if total else "")
+    if answer.reached:
+        mix = ", ".join(f"{n} {g}" for g, n in answer.hires.items())
+        head.append(f"  Hires needed: {total}" + (f" ({mix})" if total else ""))
+    else:
+        head.append("  Hires needed: the target cannot be reached by hiring alone (see below)")
+    table = Table(
+        title="Demand and capacity at the target, by who may hold the cases", title_justify="left", box=box.SIMPLE_HEAD
     )
-    table = Table(title="Demand and capacity at the target, by who may hold the cases", title_justify="left")
     for name in ("may be held by", "demand pts", "capacity pts", "demand FTE", "capacity FTE"):
         table.add_column(name, justify="left" if name == "may be held by" else "right")
     for g in answer.groups:

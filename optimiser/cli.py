@@ -164,7 +164,7 @@ def solve(
         log.event("internal_error", error=type(exc).__name__, exit_status=EXIT_VERIFY)
         log.say(
             "error",
-            f"internal error ({type(exc).__name__}); nothing was written. This is a bug: please "
+            f"internal error ({type(exc).__name__}: {exc}); nothing was written. This is a bug: please "
             "report it with the instance and this traceback:",
             traceback=traceback.format_exc(),
         )
@@ -241,7 +241,7 @@ def _record(db: str | None, record: RunRecord, log: RunLog) -> None:
         History(url).record(record)
     except HistoryError as exc:
         log.event("history_failed", exit_status=EXIT_HISTORY)
-        log.say("error", f"results written, but the run was not recorded: {exc}")
+        log.say("error", f"results written, but the run could not be recorded in the history: {exc}")
         raise typer.Exit(EXIT_HISTORY) from None
     log.event("recorded", database=safe_url(url))
     typer.echo(f"  Recorded as run {record.run_id[:8]} in {safe_url(url)}")

@@ -83,6 +83,8 @@ def solve_problem(
     parts = split(problem) or [whole(problem)]
     if problem.max_transfers > 0 and len(parts) > 1:
         return _shared_budget(problem, parts, options, executor, started)
+    if problem.max_transfers > 0:  # whole, so fixed loads outside the part bound what transfers are worth
+        parts = [whole(problem)]
     total = sum(p.size for p in parts) or 1
     deadline = time.time() + options.time_limit
     jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total)) for part in parts]

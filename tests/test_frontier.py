@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,6 +75,7 @@ def test_auto_lists_each_budget_where_the_maximum_changes(tiny_copy):
     ]
 
 
+@pytest.mark.slow
 def test_frontier_levels_bound_each_other():
     from optimiser.generate import generate
 

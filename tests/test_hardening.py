@@ -247,6 +247,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_a_killed_solve_leaves_the_old_set_or_the_new_set_never_a_mix(tmp_path, signum):
     """Kill real solves at instants spread over their run: the folder always holds one whole set."""
@@ -358,6 +359,7 @@ def test_a_broken_history_is_one_line_exit_4_and_the_results_are_kept(tmp_path, 
     assert _plain_failure(listed, 4) and "s3cret-pw" not in listed.output
 
 
+@pytest.mark.slow
 def test_many_solves_starting_at_once_on_a_fresh_history_all_record_their_run(tmp_path):
     db = tmp_path / "fresh" / "h.sqlite"
     procs = [

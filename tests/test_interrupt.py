@@ -78,6 +78,7 @@ def two_pdus(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "two-workers"])
 def test_killed_solve_leaves_the_output_folder_untouched(tmp_path, two_pdus, parallel):
     out = tmp_path / "out"
@@ -104,7 +105,11 @@ def test_killed_solve_leaves_the_output_folder_untouched(tmp_path, two_pdus, par
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
+    deadline = time.monotonic() + 30
+    time.sleep(2)
+    while parallel and not _children(proc.pid) and time.monotonic() < deadline:  # the cluster is starting
+        time.sleep(0.2)
+    time.sleep(1)
     workers = _children(proc.pid)
     assert proc.poll() is None, "the solve finished before it could be interrupted"
     proc.send_signal(signal.SIGTERM)
@@ -114,7 +119,7 @@ def test_killed_solve_leaves_the_output_folder_untouched(tmp_path, two_pdus, par
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     if parallel:
         assert workers, "expected worker processes"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
             time.sleep(0.1)
         assert not {pid for pid in workers if _alive(pid)}, "worker processes outlived the solve"

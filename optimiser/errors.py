@@ -21,10 +21,14 @@ class InputError(Exception):
         return f"{', '.join(where)}: {self.message}"
 
 
-class ScenarioError(InputError):
-    """Invalid scenario file: names the file and the key (``join[2].grade``)."""
+class TomlError(InputError):
+    """An invalid TOML file (rules or scenario): names the file and the key (``grades.PO.default_hours``)."""
 
     LABEL = "key"
+
+
+class ScenarioError(TomlError):
+    """Invalid scenario file: names the file and the key (``join[2].grade``)."""
 
 
 class VerificationError(Exception):

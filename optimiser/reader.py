@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from .domain import Case, Instance, Practitioner
@@ -67,44 +66,59 @@ def _read_table(path: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str,
     text = _decode(path)
     if "\x00" in text:
         raise InputError(name, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
-    try:
-        # header=None: the header is read as a row, so duplicate names reach _check_header unmangled
-        frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False)
-    except pd.errors.EmptyDataError:
-        raise InputError(spec.file, None, None, "file is empty: expected a header row") from None
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputError(spec.file, None, None, f"not a well-formed CSV file: {exc}") from None
-    header = [str(c).strip().lower() for c in frame.iloc[0]]
-    _check_header(spec, header)
+    records = _records(spec.file, text)
+    if not records:
+        raise InputError(spec.file, None, None, "file is empty: expected a header row")
+    header_line, first = records[0]
+    header = [c.strip().lower() for c in first]
+    _check_header(spec, header, header_line)
     known = set(spec.model.model_fields)
     for column in header:
         near = difflib.get_close_matches(column, sorted(known), n=1, cutoff=NEAR_MISS) if column not in known else []
         if near:  # a misspelt column would silently drop a rule: refuse it
-            raise InputError(spec.file, HEADER_ROW, column, f"unknown column: did you mean {near[0]!r}?")
+            raise InputError(spec.file, header_line, column, f"unknown column: did you mean {near[0]!r}?")
     warnings = [f"{spec.file}: unknown column {c!r} ignored" for c in header if c not in known]
-    if len(frame) == 1:
+    if len(records) == 1:
         raise InputError(spec.file, None, None, "has a header but no rows")
     keep = [i for i, c in enumerate(header) if c in known]
     rows = []
-    for offset, values in enumerate(frame.iloc[1:, keep].itertuples(index=False, name=None)):
-        cells = {header[i]: unescape_cell(val.strip()) for i, val in zip(keep, values, strict=True) if val.strip()}
-        rows.append((HEADER_ROW + 1 + offset, cells))
+    for line, values in records[1:]:
+        if len(values) > len(header):
+            raise InputError(spec.file, line, None, f"has {len(values)} cells, the header has {len(header)}")
+        values = values + [""] * (len(header) - len(values))
+        cells = {header[i]: unescape_cell(values[i].strip()) for i in keep if values[i].strip()}
+        rows.append((line, cells))
     return rows, warnings
 
 
-def _check_header(spec: _TableSpec, header: list[str]) -> None:
+def _records(name: str, text: str) -> list[tuple[int, list[str]]]:
+    """The CSV's non-blank records, each with the line a text editor shows it starting on (blank lines
+    and newlines inside quoted cells counted)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records, last = [], 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if any(cell.strip() for cell in record):
+                records.append((start, record))
+    except csv.Error as exc:
+        raise InputError(name, last + 1, None, f"not a well-formed CSV file: {exc}") from None
+    return records
+
+
+def _check_header(spec: _TableSpec, header: list[str], line: int = HEADER_ROW) -> None:
     seen: set[str] = set()
     for col in header:
         if col == "":
-            raise InputError(spec.file, HEADER_ROW, None, "a column has an empty name")
+            raise InputError(spec.file, line, None, "a column has an empty name")
         if col in seen:
-            raise InputError(spec.file, HEADER_ROW, col, "column appears twice")
+            raise InputError(spec.file, line, col, "column appears twice")
         seen.add(col)
     for col in spec.required:
         if col not in seen:
-            raise InputError(spec.file, HEADER_ROW, col, "required column is missing")
+            raise InputError(spec.file, line, col, "required column is missing")
     if spec.model is Case and "tier" not in seen and "points" not in seen:
-        raise InputError(spec.file, HEADER_ROW, "tier", "required column is missing (or give a points column)")
+        raise InputError(spec.file, line, "tier", "required column is missing (or give a points column)")
 
 
 def _column_of(error: dict[str, Any]) -> str | None:

@@ -17,10 +17,12 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from .domain import BASE_TIERS, Case, CaseType, Frozen, Grade, Rosh
-from .errors import InputError
+from .errors import InputError, TomlError
 from .files import read_input
 
 RULES_FILE = "rules.toml"
+MAX_CASE_POINTS = 100_000
+"""The most points one case may carry (a case's own ``points`` column has the same limit)."""
 
 _POINT_ROWS = {
     CaseType.COMMUNITY: (206, 158, 146, 110, 146, 115, 102, 72, 79, 63, 50, 35, 51, 41, 29, 29),
@@ -58,7 +60,7 @@ class GradeRules(Frozen):
     """WMT target and eligibility for one grade."""
 
     nominal_target: int = Field(ge=0, le=1_000_000)
-    default_hours: Decimal = Field(gt=0, le=60, allow_inf_nan=False)
+    default_hours: Decimal = Field(ge=1, le=60, allow_inf_nan=False)
     allowed_rosh: frozenset[Rosh]
     max_mappa: int = Field(ge=0, le=3)
 
@@ -67,7 +69,7 @@ class Rules(Frozen):
     """All configurable rules in force for a solve."""
 
     protected_cap_pct: Decimal = Field(gt=0, le=10_000, allow_inf_nan=False)
-    thresholds_pct: tuple[Decimal, ...] = Field(min_length=1)
+    thresholds_pct: tuple[Decimal, ...] = Field(min_length=1, max_length=10)
     red_pct: Decimal = Field(gt=0, le=10_000, allow_inf_nan=False)
     grades: dict[Grade, GradeRules]
     points: dict[CaseType, dict[str, int]]
@@ -87,8 +89,8 @@ class Rules(Frozen):
             absent = [t for t in BASE_TIERS if t not in table]
             if absent:
                 raise ValueError(f"points.{case_type.value}: missing tier {absent[0]}")
-            if any(v < 0 for v in table.values()):
-                raise ValueError(f"points.{case_type.value}: points must be >= 0")
+            if any(not 0 <= v <= MAX_CASE_POINTS for v in table.values()):
+                raise ValueError(f"points.{case_type.value}: points must be from 0 to {MAX_CASE_POINTS}")
         return self
 
     def case_points(self, case: Case) -> int:
@@ -164,8 +166,11 @@ def rules_from_dict(data: dict[str, Any], source: str = RULES_FILE) -> Rules:
         return Rules.model_validate(merged)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        raise InputError(source, None, key, err["msg"].removeprefix("Value error, ")) from None
+        message = err["msg"].removeprefix("Value error, ")
+        key = ".".join(str(part) for part in err["loc"])
+        if not key and ": " in message:  # a whole-table check says which key it is about first
+            key, message = message.split(": ", 1)
+        raise TomlError(source, None, key or None, message) from None
 
 
 def load_rules(path: Path | None) -> Rules:

@@ -106,7 +106,8 @@ def test_bad_input_exits_2_names_file_row_and_column_and_writes_nothing(tiny_cop
     if row is not None:
         assert f"row {row}" in errors[0], errors[0]
     if column is not None:
-        assert f"column {column}" in errors[0], errors[0]
+        label = "key" if file.endswith(".toml") else "column"
+        assert f"{label} {column}" in errors[0], errors[0]
     assert not out.exists()
 
 

@@ -409,3 +409,35 @@ def test_json_logs_are_json_lines_only_and_carry_no_names_or_case_data(tiny_copy
     assert lines and all(json.loads(line)["run_id"] for line in lines)
     for secret in ("Asha", "Patel", "U03", "H1", "ZZ", "secret"):
         assert secret not in done.stderr
+
+
+# --- row numbers a text editor shows ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "line"),
+    [
+        (lambda text: text.replace("U03,C2", "U03,ZZ"), 8),  # no blank lines: the 8th line
+        (lambda text: text.replace("H4,", "\nH4,").replace("U03,C2", "U03,ZZ"), 9),  # a blank line above it
+        (lambda text: "\n\n" + text.replace("U03,C2", "U03,ZZ"), 10),  # blank lines before the header
+        (
+            lambda text: text.replace(
+                "H2,C2,COMMUNITY,MEDIUM,0,PO2,false,1632,,", 'H2,C2,COMMUNITY,MEDIUM,0,PO2,false,1632,,"two\nlines"'
+            ).replace("U03,C2", "U03,ZZ"),
+            9,
+        ),  # a quoted cell spanning two lines above it
+        (lambda text: text.replace("\n", "\r\n").replace("U03,C2", "U03,ZZ"), 8),  # CRLF
+    ],
+)
+def test_row_numbers_are_the_lines_a_text_editor_shows(tiny_copy, tmp_path, edit, line):
+    cases = tiny_copy / "cases.csv"
+    cases.write_text(edit(cases.read_text()), newline="")
+    error = _plain_failure(run("solve", tiny_copy, "--out", tmp_path / "out"), 2)
+    assert error.startswith(f"error: cases.csv, row {line}, column tier"), error
+
+
+def test_a_row_with_more_cells_than_the_header_names_its_line(tiny_copy, tmp_path):
+    cases = tiny_copy / "cases.csv"
+    cases.write_text(cases.read_text().replace("U04,D1,COMMUNITY,LOW,0,,,,,", "U04,D1,COMMUNITY,LOW,0,,,,,,extra"))
+    error = _plain_failure(run("solve", tiny_copy, "--out", tmp_path / "out"), 2)
+    assert "cases.csv, row 9" in error and "cells" in error

@@ -19,21 +19,21 @@ from .outcome import max_pct, workloads
 from .results import Action
 from .rules import Rules
 from .verify import verify
-from .writer import ALLOCATIONS_FILE, SUMMARY_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, format_pct
+from .writer import (
+    ALLOCATION_COLUMNS,
+    ALLOCATIONS_FILE,
+    SUMMARY_FILE,
+    UNALLOCATED_COLUMNS,
+    UNALLOCATED_FILE,
+    WORKLOAD_COLUMNS,
+    WORKLOAD_FILE,
+    format_pct,
+)
 
 REQUIRED = {
-    ALLOCATIONS_FILE: ("crn", "from_staff_code", "to_staff_code", "action", "points"),
-    UNALLOCATED_FILE: ("crn", "reason"),
-    WORKLOAD_FILE: (
-        "staff_code",
-        "available_points",
-        "points_before",
-        "points_after",
-        "wmt_pct_before",
-        "wmt_pct_after",
-        "cases_before",
-        "cases_after",
-    ),
+    ALLOCATIONS_FILE: ALLOCATION_COLUMNS,
+    UNALLOCATED_FILE: UNALLOCATED_COLUMNS,
+    WORKLOAD_FILE: WORKLOAD_COLUMNS,
 }
 
 

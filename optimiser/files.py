@@ -5,9 +5,13 @@ names the file."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+import tomllib
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 
@@ -34,6 +38,17 @@ def read_input(path: Path, name: str | None = None) -> bytes:
             return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(shown, None, None, f"cannot be read: {exc.strerror}") from None
+
+
+def read_toml(path: Path, error: type[InputError] = InputError) -> dict[str, Any]:
+    """A TOML file's tables (numbers with decimals as Decimal, exactly); errors name the file and line."""
+    try:
+        return tomllib.loads(read_input(path).decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as exc:
+        raise error(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+)", str(exc))
+        raise error(path.name, int(where[1]) if where else None, None, f"malformed TOML: {exc}") from None
 
 
 def check_output_folder(folder: Path, names: tuple[str, ...] = ()) -> None:

@@ -8,8 +8,6 @@ merged result so a user can start from it.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,8 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from .domain import BASE_TIERS, Case, CaseType, Frozen, Grade, Rosh
-from .errors import InputError, TomlError
-from .files import read_input
+from .errors import TomlError
+from .files import read_toml
 
 RULES_FILE = "rules.toml"
 MAX_CASE_POINTS = 100_000
@@ -177,15 +175,7 @@ def load_rules(path: Path | None) -> Rules:
     """Rules from a TOML file (or the defaults when ``path`` is None or absent)."""
     if path is None or not os.path.lexists(path):
         return rules_from_dict({})
-    try:
-        data = tomllib.loads(read_input(path).decode("utf-8-sig"), parse_float=Decimal)
-    except UnicodeDecodeError as exc:
-        raise InputError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+), column (\d+)", str(exc))
-        row, column = (int(where[1]), f"character {where[2]}") if where else (None, None)
-        raise InputError(path.name, row, column, f"malformed TOML: {exc}") from None
-    return rules_from_dict(data, path.name)
+    return rules_from_dict(read_toml(path, TomlError), path.name)
 
 
 def _toml_value(value: Any) -> str:

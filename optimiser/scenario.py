@@ -10,7 +10,6 @@ like any new case and reports them as forced moves, apart from the transfer budg
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .domain import Case, Instance, Practitioner
 from .errors import InputError, ScenarioError
-from .files import read_input
+from .files import read_toml
 from .reader import LoadedInstance, holder_problem, hours_problem, read_cases_file
 from .rules import Rules, merge_rules
 from .wmt import practitioner_capacity
@@ -64,13 +63,7 @@ class Applied:
 def load_scenario(path: Path) -> Scenario:
     """Read a scenario TOML file; unknown keys and wrong shapes are errors naming the file and key."""
     path = Path(path)
-    try:
-        data = tomllib.loads(read_input(path).decode("utf-8-sig"), parse_float=Decimal)
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+)", str(exc))
-        raise ScenarioError(path.name, int(where[1]) if where else None, None, f"malformed TOML: {exc}") from None
+    data = read_toml(path, ScenarioError)
     unknown = sorted(set(data) - SCENARIO_KEYS)
     if unknown:
         raise ScenarioError(path.name, None, unknown[0], f"unknown key (expected {', '.join(sorted(SCENARIO_KEYS))})")

@@ -147,49 +147,24 @@ WIDE = 172
 """The what-if table's width: every column whole on a wide terminal (a narrow one wraps lines, not cells)."""
 
 
+WHATIF_HEADERS = {
+    "status": "status", "max_wmt_pct": "max %", "lower_bound_pct": "bound %", "mean_wmt_pct": "mean %",
+    "over_100": ">100", "over_110": ">110", "over_120": ">120", "forced_transfers": "forced",
+    "transfers": "transfers", "unallocated": "unalloc.", "practitioners": "staff", "available_points": "capacity",
+    "demand_points": "demand",
+}  # fmt: skip
+"""whatif.csv's columns shown on the terminal, with their headers."""
+
+
 def whatif_table(runs: list[Run]) -> str:
     """One row per run, baseline first: the maximum and mean WMT, how many over each line, moves, capacity."""
     table = Table(title="What-if comparison (WMT % after allocation)", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("scenario", no_wrap=True, max_width=36, overflow="ellipsis")
-    for name in (
-        "status",
-        "max %",
-        "bound %",
-        "mean %",
-        ">100",
-        ">110",
-        ">120",
-        "forced",
-        "transfers",
-        "unalloc.",
-        "staff",
-        "capacity",
-        "demand",
-    ):
-        table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
+    for header in WHATIF_HEADERS.values():
+        table.add_column(header, justify="left" if header == "status" else "right", no_wrap=True)
     for run in runs:
-        r = run.row()
-        table.add_row(
-            r["scenario"],
-            r["status"],
-            *(
-                f"{r[c]}"
-                for c in (
-                    "max_wmt_pct",
-                    "lower_bound_pct",
-                    "mean_wmt_pct",
-                    "over_100",
-                    "over_110",
-                    "over_120",
-                    "forced_transfers",
-                    "transfers",
-                    "unallocated",
-                    "practitioners",
-                    "available_points",
-                    "demand_points",
-                )
-            ),
-        )
+        row = run.row()
+        table.add_row(row["scenario"], *(f"{row[column]}" for column in WHATIF_HEADERS))
     notes = [f"  {run.name}: {run.error}" for run in runs if run.error]
     text = _render(table, width=WIDE)
     return text + ("\n  Failed runs:\n" + "\n".join(notes) if notes else "")

@@ -47,6 +47,11 @@ class CaseType(CaseInsensitiveEnum):
     CUSTODY = "CUSTODY"
 
 
+CODE_LENGTH = 64
+"""The longest staff code, CRN, pdu or team code (the run history's columns hold 64 characters)."""
+NAME_LENGTH = 200
+MAX_SKILLS, SKILL_LENGTH = 50, 32
+
 TIER_LETTERS = "ABCD"
 TIER_DIGITS = "3210"
 BASE_TIERS = tuple(letter + digit for letter in TIER_LETTERS for digit in TIER_DIGITS)
@@ -54,11 +59,14 @@ ALL_TIERS = BASE_TIERS + tuple(tier + "S" for tier in BASE_TIERS)
 
 
 def _codes(value: object) -> frozenset[str]:
-    """Parse a ``;``-separated list of codes (skills) into a set, upper-cased."""
-    if isinstance(value, str):
-        return frozenset(part.strip().upper() for part in value.split(";") if part.strip())
-    parts: Iterable[object] = value if isinstance(value, Iterable) else ()
-    return frozenset(str(part).strip().upper() for part in parts if str(part).strip())
+    """Parse a ``;``-separated list of codes (skills) into a set, upper-cased, within the limits."""
+    parts: Iterable[object] = (
+        value.split(";") if isinstance(value, str) else value if isinstance(value, Iterable) else ()
+    )
+    codes = frozenset(str(part).strip().upper() for part in parts if str(part).strip())
+    if len(codes) > MAX_SKILLS or any(len(code) > SKILL_LENGTH for code in codes):
+        raise ValueError(f"at most {MAX_SKILLS} codes of at most {SKILL_LENGTH} characters each")
+    return codes
 
 
 class Frozen(BaseModel):
@@ -68,11 +76,11 @@ class Frozen(BaseModel):
 class Practitioner(Frozen):
     """A member of staff who may hold cases."""
 
-    staff_code: str = Field(min_length=1)
-    name: str = ""
+    staff_code: str = Field(min_length=1, max_length=CODE_LENGTH)
+    name: str = Field(default="", max_length=NAME_LENGTH)
     grade: Grade
-    pdu: str = ""
-    team_code: str = ""
+    pdu: str = Field(default="", max_length=CODE_LENGTH)
+    team_code: str = Field(default="", max_length=CODE_LENGTH)
     contracted_hours: Decimal | None = Field(default=None, ge=0, le=60, allow_inf_nan=False)
     reduction_hours: Decimal = Field(default=Decimal(0), ge=0, le=60, allow_inf_nan=False)
     other_points: int = Field(default=0, ge=0, le=1_000_000)
@@ -92,16 +100,16 @@ class Practitioner(Frozen):
 class Case(Frozen):
     """A case (a person on probation), allocated (staff_code set) or not."""
 
-    crn: str = Field(min_length=1)
+    crn: str = Field(min_length=1, max_length=CODE_LENGTH)
     tier: str | None = None
     case_type: CaseType = CaseType.COMMUNITY
     rosh: Rosh
     mappa_level: int = Field(default=0, ge=0, le=3)
-    staff_code: str = ""
+    staff_code: str = Field(default="", max_length=CODE_LENGTH)
     pinned: bool = False
     points: int | None = Field(default=None, ge=0, le=100_000)
     required_skills: frozenset[str] = frozenset()
-    pdu: str = ""
+    pdu: str = Field(default="", max_length=CODE_LENGTH)
 
     _split_skills = field_validator("required_skills", mode="before")(_codes)
 

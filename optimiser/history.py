@@ -302,7 +302,7 @@ def run_record(
         kind=kind,
         run_id=run_id,
         started_at=started_at,
-        instance=str(instance),
+        instance=str(instance)[-1024:],
         instance_hash=hashed,
         parameters=parameters,
         summary=outcome.summary.to_dict(),

@@ -441,3 +441,72 @@ def test_a_row_with_more_cells_than_the_header_names_its_line(tiny_copy, tmp_pat
     cases.write_text(cases.read_text().replace("U04,D1,COMMUNITY,LOW,0,,,,,", "U04,D1,COMMUNITY,LOW,0,,,,,,extra"))
     error = _plain_failure(run("solve", tiny_copy, "--out", tmp_path / "out"), 2)
     assert "cases.csv, row 9" in error and "cells" in error
+
+
+# --- absurd sizes and a full disk ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "column"),
+    [
+        ("cases.csv", "U03,", "U" + "3" * 70 + ",", "crn"),
+        ("practitioners.csv", "PO1,Asha Patel", "PO1," + "A" * 300, "name"),
+        ("practitioners.csv", ",DA\n", "," + ";".join(f"S{i}" for i in range(60)) + "\n", "skills"),
+        (
+            "cases.csv",
+            "U06,B1,COMMUNITY,HIGH,0,,,,DA,",
+            "U06,B1,COMMUNITY,HIGH,0,,,," + "X" * 40 + ",",
+            "required_skills",
+        ),
+    ],
+)
+def test_fields_longer_than_the_limits_are_invalid_input(tiny_copy, tmp_path, file, old, new, column):
+    path = tiny_copy / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    error = _plain_failure(run("solve", tiny_copy, "--out", tmp_path / "out"), 2)
+    assert f"error: {file}, row" in error and f"column {column}" in error
+
+
+def test_a_disk_that_fills_while_writing_is_one_line_and_keeps_the_previous_results(tmp_path, monkeypatch):
+    import errno
+
+    import optimiser.atomic
+
+    out = tmp_path / "out"
+    assert run("solve", TINY, "--out", out).exit_code == 1
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    calls = []
+    real_fsync = os.fsync
+
+    def full(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the second file of the new set: part of it is already staged
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(optimiser.atomic.os, "fsync", full)
+    error = _plain_failure(run("solve", TINY, "--out", out, "--max-transfers", "3"), 2)
+    assert "No space left on device" in error and "unchanged" in error
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging debris
+
+
+@pytest.mark.slow
+def test_an_existing_cluster_by_address_gives_the_same_files(tmp_path):
+    from distributed import LocalCluster
+
+    scenario = tmp_path / "join.toml"
+    scenario.write_text('[[join]]\ngrade = "PO"\n')
+    outs = {}
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        for name, extra in (("here", ["--workers", "1"]), ("cluster", ["--scheduler", cluster.scheduler_address])):
+            out = tmp_path / name
+            result = run("whatif", TINY, scenario, "--out", out, "--no-history", "--max-transfers", "2", *extra)
+            assert result.exit_code == 1, result.output
+            outs[name] = {
+                p.relative_to(out): p.read_bytes()
+                for p in sorted(out.rglob("*"))
+                if p.is_file() and p.name != "summary.json"
+            }
+    assert outs["here"] == outs["cluster"]

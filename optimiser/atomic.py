@@ -21,6 +21,7 @@ def write_files_atomically(folder: Path, contents: Mapping[str, str | bytes]) ->
     try:
         for name, text in contents.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            os.fchmod(fd, 0o666 & ~_umask())  # ordinary permissions, not the temporary file's 0600
             staged.append((tmp, folder / name))
             data = text.encode("utf-8") if isinstance(text, str) else text
             with os.fdopen(fd, "wb") as handle:

@@ -70,8 +70,9 @@ def _summary(folder: Path) -> dict:
     return data
 
 
-def _holders(instance: Instance, moves: pd.DataFrame, problems: list[str]) -> dict[str, str]:
+def _holders(instance: Instance, rules: Rules, moves: pd.DataFrame, problems: list[str]) -> dict[str, str]:
     after = {c.crn: c.staff_code for c in instance.cases}
+    points = {c.crn: str(rules.case_points(c)) for c in instance.cases}
     seen: set[str] = set()
     for row, move in enumerate(moves.itertuples(index=False), start=2):
         if move.crn not in after:
@@ -85,6 +86,8 @@ def _holders(instance: Instance, moves: pd.DataFrame, problems: list[str]) -> di
                 f"{ALLOCATIONS_FILE} row {row}: {move.crn} is held by {after[move.crn] or 'nobody'}, "
                 f"not {move.from_staff_code or 'nobody'}"
             )
+        if move.points != points[move.crn]:
+            problems.append(f"{ALLOCATIONS_FILE} row {row}: points {move.points!r}, re-derived {points[move.crn]}")
         expected = Action.TRANSFER if after[move.crn] else Action.ALLOCATE
         if move.action != expected:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: action {move.action}, expected {expected}")
@@ -103,10 +106,12 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     except Unreadable as exc:
         return [str(exc)]
     problems: list[str] = []
-    after = _holders(instance, moves, problems)
+    after = _holders(instance, rules, moves, problems)
     problems += verify(instance, rules, after, summary.get("max_transfers", 0))
     still_unallocated = {crn for crn, holder in after.items() if not holder}
     listed = set(left["crn"])
+    counts = left["crn"].value_counts()
+    problems += [f"{UNALLOCATED_FILE}: case {crn} is listed {n} times" for crn, n in sorted(counts.items()) if n > 1]
     problems += [
         f"case {crn} is neither allocated nor listed in {UNALLOCATED_FILE}"
         for crn in sorted(still_unallocated - listed)

@@ -40,6 +40,10 @@ def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
     return "\n".join(lines)
 
 
+SHOWN_CASES = 5
+"""Stranded cases listed with their reasons by validate before 'and N more'."""
+
+
 def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tuple[str, ...]) -> str:
     """Counts, demand against capacity, WMT now, and who is over the red line."""
     held = {c.crn: c.staff_code for c in instance.cases}
@@ -50,7 +54,7 @@ def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tupl
     held_points = sum(w.points_before for w in loads)
     demand = sum(rules.case_points(c) for c in unallocated)
     elig = Eligibility(instance, rules)
-    stranded = sum(1 for c in unallocated if not elig.eligible(c))
+    stranded = [c for c in unallocated if not elig.eligible(c)]
     lines = [f"{name}: valid"]
     lines += [f"  warning: {w}" for w in warnings]
     lines += [
@@ -72,8 +76,10 @@ def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tupl
     )
     if stranded:
         lines.append(
-            f"  {stranded} unallocated cases have no eligible practitioner (they will be listed, not allocated)"
+            f"  {len(stranded)} unallocated cases have no eligible practitioner (they will be listed, not allocated):"
         )
+        lines += [f"    {c.crn}: {elig.explain(c)}" for c in stranded[:SHOWN_CASES]]
+        lines += [f"    ... and {len(stranded) - SHOWN_CASES} more"] if len(stranded) > SHOWN_CASES else []
     return "\n".join(lines)
 
 

@@ -206,6 +206,7 @@ def test_generate_refuses_a_folder_with_files_unless_forced_and_impossible_param
     assert _plain_failure(run("generate", tmp_path / "g", "--practitioners", "6"), 2)
     assert run("generate", tmp_path / "g", "--practitioners", "6", "--unallocated", "5", "--force").exit_code == 0
     assert (tmp_path / "g" / "keep.txt").read_text() == "mine"
+    assert (tmp_path / "g" / "cases.csv").stat().st_mode & 0o777 == 0o666 & ~_umask()
     refused = run("generate", tmp_path / "h", "--practitioners", "4", "--pdus", "3")
     assert refused.exit_code == 2 and not (tmp_path / "h").exists()
 
@@ -221,6 +222,10 @@ def test_generate_refuses_a_folder_with_files_unless_forced_and_impossible_param
         lambda out: (out / "summary.json").write_text("{not json"),
         lambda out: (out / "summary.json").write_text('{"max_transfers": "many"}'),
         lambda out: (out / "unallocated.csv").write_text(""),
+        lambda out: (out / "unallocated.csv").write_text((out / "unallocated.csv").read_text() + "U10,again\n"),
+        lambda out: (out / "allocations.csv").write_text(
+            (out / "allocations.csv").read_text().replace(",ALLOCATE,63", ",ALLOCATE,sixty-three", 1)
+        ),
     ],
 )
 def test_check_on_a_tampered_folder_reports_violations_with_exit_3(tmp_path, tamper):

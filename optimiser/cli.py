@@ -41,15 +41,13 @@ from .history import (
     safe_url,
 )
 from .interrupt import Cancellation, Interrupted, run_interruptibly
-from .outcome import build_outcome
 from .pipeline import solve_loaded
 from .plots import tradeoff_png
-from .reader import INSTANCE_FILES, read_instance
+from .reader import INSTANCE_FILES, LoadedInstance, read_instance
 from .results import SolveOptions
 from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
 from .scenario import load_scenario
-from .solve import solve as solve_instance
 from .staffing import STAFFING_FILE, HireProfile, StaffingAnswer, staffing_json, with_hires
 from .staffing import staffing as staffing_answer
 from .terminal import (
@@ -544,8 +542,9 @@ def staffing(
 
 
 def _max_after(instance: Instance, rules: Rules, options: SolveOptions, executor: Executor) -> Decimal:
-    result = solve_instance(instance, rules, options, executor=executor)
-    return Decimal(str(build_outcome(instance, rules, result).summary.max_wmt_pct))
+    """The best maximum of an allocation of ``instance``, verified like any solve's."""
+    _, outcome = solve_loaded(LoadedInstance(instance, rules), options, executor=executor)
+    return Decimal(str(outcome.summary.max_wmt_pct))
 
 
 def _budgets(value: str) -> list[int] | None:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from .errors import VerificationError
+from .executor import Executor
 from .interrupt import Cancellation
 from .outcome import Outcome, build_outcome, holders_after
 from .reader import LoadedInstance
 from .results import Result, SolveOptions
-from .solve import solve
+from .solve import PartCache, solve
 from .verify import verify
 
 
 def solve_loaded(
-    loaded: LoadedInstance, options: SolveOptions, cancellation: Cancellation | None = None
+    loaded: LoadedInstance,
+    options: SolveOptions,
+    cancellation: Cancellation | None = None,
+    executor: Executor | None = None,
+    cache: PartCache | None = None,
 ) -> tuple[Result, Outcome]:
     """Solve and verify; raises VerificationError rather than return an allocation that breaks a rule."""
-    result = solve(loaded.instance, loaded.rules, options, cancellation)
+    result = solve(loaded.instance, loaded.rules, options, cancellation, executor, cache)
     violations = verify(loaded.instance, loaded.rules, holders_after(loaded.instance, result), options.max_transfers)
     if violations:
         raise VerificationError(violations)

@@ -121,6 +121,15 @@ def _check_header(spec: _TableSpec, header: list[str], line: int = HEADER_ROW) -
         raise InputError(spec.file, line, "tier", "required column is missing (or give a points column)")
 
 
+def explain_error(error: dict[str, Any], cells: dict[str, Any]) -> tuple[str | None, str]:
+    """A pydantic error as (the column it is about, a message for people): the one translation, used for
+    CSV rows and scenario entries alike."""
+    column = _column_of(error)
+    if error.get("type") == "extra_forbidden":
+        return column, "unknown column"
+    return column, _message(error, column, cells)
+
+
 def _column_of(error: dict[str, Any]) -> str | None:
     """The column a pydantic error is about; model-level errors say it as 'column: message'."""
     if error["loc"]:
@@ -145,9 +154,8 @@ def _parse_rows(spec: _TableSpec, rows: list[tuple[int, dict[str, str]]]) -> lis
         try:
             item = spec.model.model_validate(cells)
         except ValidationError as exc:
-            error = dict(exc.errors()[0])
-            column = _column_of(error)
-            raise InputError(spec.file, row, column, _message(error, column, cells)) from None
+            column, message = explain_error(dict(exc.errors()[0]), cells)
+            raise InputError(spec.file, row, column, message) from None
         key = getattr(item, spec.key)
         if key in first_row:
             raise InputError(spec.file, row, spec.key, f"duplicate {spec.key} {key!r} (first on row {first_row[key]})")

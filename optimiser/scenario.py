@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from .domain import Case, Instance, Practitioner
 from .errors import InputError, ScenarioError
 from .files import read_toml
-from .reader import LoadedInstance, holder_problem, hours_problem, read_cases_file
+from .reader import LoadedInstance, explain_error, holder_problem, hours_problem, read_cases_file
 from .rules import Rules, merge_rules
 from .wmt import practitioner_capacity
 
@@ -196,16 +196,12 @@ def _checked(file: str, staff: tuple[Practitioner, ...], cases: tuple[Case, ...]
 
 def _validated(model: type[BaseModel], data: dict[str, Any], file: str, where: str) -> Any:
     """``model`` from ``data`` (TOML values: numbers, booleans, text, or a list for skills)."""
+    cells = {k: _cell(v) for k, v in data.items()}
     try:
-        return model.model_validate({k: _cell(v) for k, v in data.items()})
+        return model.model_validate(cells)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        message = error["msg"].removeprefix("Value error, ")
-        column = str(error["loc"][0]) if error["loc"] else message.split(":", 1)[0]
-        if error["type"] == "extra_forbidden":
-            message = "unknown column"
-        return_key = f"{where}.{column}" if column.isidentifier() else where
-        raise ScenarioError(file, None, return_key, message.removeprefix(f"{column}: ")) from None
+        column, message = explain_error(dict(exc.errors()[0]), cells)
+        raise ScenarioError(file, None, f"{where}.{column}" if column else where, message) from None
 
 
 def _cell(value: object) -> object:

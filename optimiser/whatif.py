@@ -15,12 +15,12 @@ from typing import Any
 
 from .errors import VerificationError
 from .executor import Executor
-from .outcome import Outcome, build_outcome, holders_after
+from .outcome import Outcome
+from .pipeline import solve_loaded
 from .reader import LoadedInstance
 from .results import Action, SolveOptions
 from .scenario import BASELINE, Scenario, apply_scenario, slug
-from .solve import PartCache, solve
-from .verify import verify
+from .solve import PartCache
 from .wmt import practitioner_capacity
 from .writer import csv_text, render, render_instance
 
@@ -120,13 +120,8 @@ def _solve_run(
     cache: PartCache,
 ) -> Run:
     try:
-        result = solve(loaded.instance, loaded.rules, options, executor=executor, cache=cache)
-        violations = verify(
-            loaded.instance, loaded.rules, holders_after(loaded.instance, result), options.max_transfers
-        )
-        if violations:
-            raise VerificationError(violations)
-        return Run(name, folder, loaded, forced, changes, build_outcome(loaded.instance, loaded.rules, result))
+        _, outcome = solve_loaded(loaded, options, executor=executor, cache=cache)
+        return Run(name, folder, loaded, forced, changes, outcome)
     except VerificationError as exc:
         return Run(name, folder, loaded, forced, changes, None, f"result failed verification (a bug): {exc}")
     except (ValueError, RuntimeError) as exc:

@@ -15,7 +15,7 @@ import pandas as pd
 from .domain import Instance
 from .errors import InputError
 from .files import read_input, unescape_cell
-from .outcome import max_pct, workloads
+from .outcome import Workload, max_pct, moves, workloads
 from .results import Action
 from .rules import Rules
 from .verify import verify
@@ -121,6 +121,7 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     ]
     loads = workloads(instance, rules, after)
     problems += _compare_workload(loads, work)
+    problems += _compare_reasons(instance, rules, after, loads, moves)
     figures = {
         "allocated": int((moves["action"] == Action.ALLOCATE).sum()),
         "transfers": int((moves["action"] == Action.TRANSFER).sum()),
@@ -156,6 +157,9 @@ def _compare_workload(loads, work: pd.DataFrame) -> list[str]:
             problems.append(f"{WORKLOAD_FILE}: no row for {w.staff_code}")
             continue
         expected = {
+            "name": w.name,
+            "pdu": w.pdu,
+            "team_code": w.team_code,
             "available_points": str(w.available_points),
             "points_before": str(w.points_before),
             "points_after": str(w.points_after),
@@ -168,5 +172,26 @@ def _compare_workload(loads, work: pd.DataFrame) -> list[str]:
             f"{WORKLOAD_FILE}: {w.staff_code} {col} is {row.get(col)!r}, re-derived {value!r}"
             for col, value in expected.items()
             if row.get(col) != value
+        ]
+    return problems
+
+
+def _compare_reasons(
+    instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...], frame: pd.DataFrame
+) -> list[str]:
+    """Each allocation's reason and receiver's name, pdu and team as re-derived from the holders."""
+    expected = {m.crn: m for m in moves(instance, rules, after, max_pct(loads, "wmt_pct_after"))}
+    staff = {w.staff_code: w for w in loads}
+    problems = []
+    for row, move in enumerate(frame.itertuples(index=False), start=2):
+        found = expected.get(move.crn)
+        if found is None or found.to_staff_code != move.to_staff_code:
+            continue  # already reported as a wrong holder or an unknown case
+        receiver = staff[found.to_staff_code]
+        wanted = {"name": receiver.name, "pdu": receiver.pdu, "team_code": receiver.team_code, "reason": found.reason}
+        problems += [
+            f"{ALLOCATIONS_FILE} row {row}: {column} is {getattr(move, column)!r}, re-derived {value!r}"
+            for column, value in wanted.items()
+            if getattr(move, column) != value
         ]
     return problems

@@ -8,12 +8,12 @@ practitioner cannot take a case (verification, unallocated reasons, validate, ex
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .domain import Case, Instance, Practitioner, Rosh
+from .domain import Case, Grade, Instance, Practitioner, Rosh
 from .rules import Rules
 from .wmt import practitioner_capacity
 
@@ -71,44 +71,90 @@ def exclusion(practitioner: Practitioner, capacity: int, sig: Signature, rules: 
 def capped_out(codes: Sequence[str], already: bool) -> str:
     """Why a case that some practitioners may hold was left unallocated: their caps."""
     where = "is already above" if already else "would go above"
-    return f"every eligible practitioner ({_names(codes, 'and {n} more')}) {where} their WMT cap"
+    return f"WMT cap: every eligible practitioner ({_names(codes, 'and {n} more')}) {where} their WMT cap"
 
 
 class Eligibility:
-    """Eligible practitioners (by index) per case, with the reasons others are excluded."""
+    """Eligible practitioners (by index) per case, with the reasons others are excluded.
+
+    Practitioners are indexed by pdu, so a case of one pdu looks only at that pdu's staff: the work per
+    case is proportional to its pdu, not to the whole instance.
+    """
 
     def __init__(self, instance: Instance, rules: Rules):
         self.instance = instance
         self.rules = rules
         self.capacity = tuple(practitioner_capacity(p, rules) for p in instance.practitioners)
+        self.by_pdu: dict[str, tuple[int, ...]] = {}
+        for i, p in enumerate(instance.practitioners):
+            self.by_pdu.setdefault(p.pdu, ())
+            self.by_pdu[p.pdu] += (i,)
         self._cache: dict[Signature, tuple[int, ...]] = {}
+        self._counts: dict[Signature, dict[Rule, int]] = {}
+
+    def candidates(self, sig: Signature) -> tuple[int, ...]:
+        """Everyone the pdu rule lets near a case of this signature."""
+        return self.by_pdu.get(sig.pdu, ()) if sig.pdu else tuple(range(len(self.capacity)))
 
     def eligible(self, case: Case) -> tuple[int, ...]:
         sig = Signature.of(case)
         if sig not in self._cache:
-            self._cache[sig] = tuple(
-                i
-                for i, p in enumerate(self.instance.practitioners)
-                if exclusion(p, self.capacity[i], sig, self.rules) is None
-            )
+            self._cache[sig] = tuple(i for i in self.candidates(sig) if self.exclusion(i, sig) is None)
         return self._cache[sig]
 
-    def exclusions(self, case: Case) -> dict[str, list[str]]:
-        """Each exclusion's wording with the staff codes it keeps from this case, most first."""
-        sig = Signature.of(case)
-        excluded: dict[str, list[str]] = defaultdict(list)
-        for i, p in enumerate(self.instance.practitioners):
-            found = exclusion(p, self.capacity[i], sig, self.rules)
-            if found:
-                excluded[found.reason].append(p.staff_code)
-        return dict(sorted(excluded.items(), key=lambda kv: -len(kv[1])))
+    def exclusion(self, i: int, sig: Signature) -> Exclusion | None:
+        return exclusion(self.instance.practitioners[i], self.capacity[i], sig, self.rules)
 
-    def explain(self, case: Case) -> str:
-        """Why nobody may take this case: each rule with whom it excluded."""
-        excluded = self.exclusions(case)
-        if not excluded:
-            return "no practitioners"
-        return "no eligible practitioner; " + "; ".join(f"{rule}: {_names(codes)}" for rule, codes in excluded.items())
+    def excluded_counts(self, case: Case) -> dict[Rule, int]:
+        """How many practitioners each rule keeps from this case (the pdu rule counted without a scan)."""
+        sig = Signature.of(case)
+        if sig not in self._counts:
+            counts: Counter[Rule] = Counter()
+            near = self.candidates(sig)
+            if len(near) < len(self.capacity):
+                counts[Rule.PDU] = len(self.capacity) - len(near)
+            for i in near:
+                found = self.exclusion(i, sig)
+                if found:
+                    counts[found.rule] += 1
+            self._counts[sig] = {rule: counts[rule] for rule in Rule if counts[rule]}
+        return self._counts[sig]
+
+    def blocking(self, case: Case) -> Exclusion:
+        """Why nobody may take this case: the rule that empties the field, with whom it excluded.
+
+        The rules are applied in ``Rule`` order; the first that leaves nobody is the blocking one, so a
+        case of pdu X needing a PO with skill DA reads "nobody ... has skill DA" only when X has POs.
+        """
+        sig = Signature.of(case)
+        staff = self.instance.practitioners
+        near = self.candidates(sig)
+        where = f"in pdu {sig.pdu!r}" if sig.pdu else "in the instance"
+        if not near:
+            return Exclusion(Rule.PDU, f"pdu: no practitioner {where}")
+        with_points = [i for i in near if self.capacity[i] > 0]
+        if not with_points:
+            return Exclusion(Rule.CAPACITY, f"no available points: nobody {where} has any ({self._codes(near)})")
+        graded = [i for i in with_points if self.rules.grade_allows(staff[i].grade, sig.rosh, sig.mappa_level)]
+        if not graded:
+            allowed = [g.value for g in Grade if self.rules.grade_allows(g, sig.rosh, sig.mappa_level)]
+            needs = " or ".join(allowed) if allowed else "a grade the rules allow (none does)"
+            return Exclusion(
+                Rule.GRADE,
+                f"grade rule: nobody {where} may hold RoSH {sig.rosh.value}, MAPPA {sig.mappa_level}; it needs "
+                f"{needs} (excluded: {self._codes(with_points, grades=True)})",
+            )
+        skills = ";".join(sorted(sig.required_skills))
+        return Exclusion(
+            Rule.SKILLS,
+            f"skills: nobody {where} who may hold it by grade has {skills} "
+            f"(excluded: {self._codes(graded, grades=True)})",
+        )
+
+    def _codes(self, indices: Sequence[int], grades: bool = False) -> str:
+        staff = self.instance.practitioners
+        codes = [f"{staff[i].staff_code} ({staff[i].grade.value})" if grades else staff[i].staff_code for i in indices]
+        return _names(codes, "and {n} more")
 
 
 def _names(codes: Sequence[str], more: str = "", shown: int = 3) -> str:

@@ -14,9 +14,10 @@ from typing import Any
 
 from .domain import Instance
 from .eligibility import capped_out
+from .reasons import Reasons
 from .results import Action, Result, Status
 from .rules import Rules
-from .wmt import cap_pct, floor_pct, practitioner_capacity, wmt_pct
+from .wmt import cap_pct, contracted_hours, floor_pct, practitioner_capacity, wmt_pct
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,19 @@ class Move:
     to_staff_code: str
     action: Action
     points: int
+    reason: str
+    """Why it went there, in plain English (see ``reasons``)."""
 
 
 @dataclass(frozen=True)
 class Workload:
     staff_code: str
+    name: str
+    pdu: str
+    team_code: str
     grade: str
+    hours: Decimal
+    """Contracted hours less reductions: what the available points are for."""
     available_points: int
     points_before: int
     points_after: int
@@ -125,7 +133,11 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[
     return tuple(
         Workload(
             staff_code=p.staff_code,
+            name=p.name,
+            pdu=p.pdu,
+            team_code=p.team_code,
             grade=p.grade.value,
+            hours=contracted_hours(p, rules) - p.reduction_hours,
             available_points=practitioner_capacity(p, rules),
             points_before=p.other_points + before_pts[p.staff_code],
             points_after=p.other_points + after_pts[p.staff_code],
@@ -137,14 +149,16 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[
     )
 
 
-def moves(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[Move, ...]:
-    """New allocations and transfers, in crn order."""
+def moves(instance: Instance, rules: Rules, after: dict[str, str], maximum: Decimal) -> tuple[Move, ...]:
+    """New allocations and transfers, in crn order, each with its reason."""
+    reasons = Reasons(instance, rules, after, maximum)
     out = []
     for case in sorted(instance.cases, key=lambda c: c.crn):
         new = after[case.crn]
         if new and new != case.staff_code:
             action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
-            out.append(Move(case.crn, case.staff_code, new, action, rules.case_points(case)))
+            reason = reasons.of(case, new).text()
+            out.append(Move(case.crn, case.staff_code, new, action, rules.case_points(case), reason))
     return tuple(out)
 
 
@@ -161,7 +175,7 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
     """The users' view of a solve result."""
     after = holders_after(instance, result)
     loads = workloads(instance, rules, after)
-    made = moves(instance, rules, after)
+    made = moves(instance, rules, after, max_pct(loads, "wmt_pct_after"))
     reasons = dict(result.problem.unplaceable)
     left = tuple(
         sorted(

@@ -150,5 +150,5 @@ def _targets(case: Case, elig: Eligibility, closed: set[int], holder: int | None
 def _why_not(case: Case, elig: Eligibility, closed: set[int], instance: Instance) -> str:
     eligible = elig.eligible(case)
     if not eligible:
-        return elig.explain(case)
+        return elig.blocking(case).reason
     return capped_out([instance.practitioners[i].staff_code for i in eligible], already=True)

@@ -78,7 +78,7 @@ def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tupl
         lines.append(
             f"  {len(stranded)} unallocated cases have no eligible practitioner (they will be listed, not allocated):"
         )
-        lines += [f"    {c.crn}: {elig.explain(c)}" for c in stranded[:SHOWN_CASES]]
+        lines += [f"    {c.crn}: {elig.blocking(c)}" for c in stranded[:SHOWN_CASES]]
         lines += [f"    ... and {len(stranded) - SHOWN_CASES} more"] if len(stranded) > SHOWN_CASES else []
     return "\n".join(lines)
 

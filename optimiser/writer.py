@@ -21,10 +21,24 @@ WORKLOAD_FILE = "workload.csv"
 SUMMARY_FILE = "summary.json"
 OUTPUT_FILES = (ALLOCATIONS_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, SUMMARY_FILE)
 
-ALLOCATION_COLUMNS = ["crn", "from_staff_code", "to_staff_code", "action", "points"]
+ALLOCATION_COLUMNS = [
+    "crn",
+    "from_staff_code",
+    "to_staff_code",
+    "action",
+    "points",
+    "name",
+    "pdu",
+    "team_code",
+    "reason",
+]
+"""``name``, ``pdu`` and ``team_code`` are the receiver's (empty when the input has none)."""
 UNALLOCATED_COLUMNS = ["crn", "reason"]
 WORKLOAD_COLUMNS = [
     "staff_code",
+    "name",
+    "pdu",
+    "team_code",
     "grade",
     "available_points",
     "points_before",
@@ -50,10 +64,27 @@ def format_pct(value: Decimal | None) -> str:
 
 def render(outcome: Outcome) -> dict[str, str]:
     """The contract's output files as text, by file name."""
-    allocations = [[m.crn, m.from_staff_code, m.to_staff_code, m.action, m.points] for m in outcome.moves]
+    staff = {w.staff_code: w for w in outcome.workloads}
+    allocations = [
+        [
+            m.crn,
+            m.from_staff_code,
+            m.to_staff_code,
+            m.action,
+            m.points,
+            staff[m.to_staff_code].name,
+            staff[m.to_staff_code].pdu,
+            staff[m.to_staff_code].team_code,
+            m.reason,
+        ]
+        for m in outcome.moves
+    ]
     workload = [
         [
             w.staff_code,
+            w.name,
+            w.pdu,
+            w.team_code,
             w.grade,
             w.available_points,
             w.points_before,

@@ -175,4 +175,4 @@ def test_a_time_limit_that_stops_the_proof_returns_the_best_found_with_its_bound
 
 def test_validate_lists_the_cases_nobody_may_take_with_the_rule_that_excludes_them():
     result = run("validate", TINY)
-    assert result.exit_code == 0 and "U10: no eligible practitioner; not in pdu 'NORTH'" in result.output
+    assert result.exit_code == 0 and "U10: pdu: no practitioner in pdu 'NORTH'" in result.output

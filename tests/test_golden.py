@@ -13,21 +13,21 @@ from .test_cli import run
 
 GOLDEN = {
     ("tiny", ()): {
-        "allocations.csv": "5fb318932f5d09e4",
-        "unallocated.csv": "bc25e26e3db06cd6",
-        "workload.csv": "e87eb7cff6e2ae80",
+        "allocations.csv": "a0307a824ff259b8",
+        "unallocated.csv": "0888e6c150b47816",
+        "workload.csv": "76e7eadf43bbbd3f",
         "summary.json": "0863a8aaf30624d5",
     },
     ("tiny", ("--max-transfers", "3")): {
-        "allocations.csv": "141ac61be3262ba0",
-        "unallocated.csv": "bc25e26e3db06cd6",
-        "workload.csv": "6e57b07623fa4bd0",
+        "allocations.csv": "898f156023faf835",
+        "unallocated.csv": "0888e6c150b47816",
+        "workload.csv": "62a2847cff704a69",
         "summary.json": "40f38516f11b9cf2",
     },
     ("london-pdu", ()): {
-        "allocations.csv": "64f985a2c72c7f20",
+        "allocations.csv": "762aff82e3131500",
         "unallocated.csv": "0b9a4c68722eaa08",
-        "workload.csv": "e92ef73c8d3fdb28",
+        "workload.csv": "df71bf1e18b13fd8",
         "summary.json": "28068cd20b660578",
     },
 }

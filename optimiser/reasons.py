@@ -1,0 +1,172 @@
+"""Why each case went where it went: a reason per allocation and transfer, from the solution's facts.
+
+Every figure in a reason is a fact of the final allocation that anyone can recompute from the instance
+and the result files (``check`` does): the receiver's WMT before and after, how many practitioners the
+hard rules let take the case and what kept the others out, and what the next best eligible practitioner
+would have ended at had they been given it instead. A transfer also says what it bought: its holder's
+WMT before and after, and where keeping the case would have left them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
+
+from .domain import Case, Instance
+from .eligibility import Eligibility, Rule, Signature
+from .rules import Rules
+from .wmt import cap_pct, cap_points, practitioner_capacity, wmt_pct
+
+
+def excluded_words(rule: Rule, sig: Signature) -> str:
+    """How a count of practitioners excluded by ``rule`` from a case of signature ``sig`` reads."""
+    if rule is Rule.PDU:
+        return "in another pdu"
+    if rule is Rule.CAPACITY:
+        return "with no available points"
+    if rule is Rule.GRADE:
+        return f"of a grade that may not hold RoSH {sig.rosh.value}, MAPPA {sig.mappa_level}"
+    return f"without skill {';'.join(sorted(sig.required_skills))}"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One practitioner's points before and after the solve, and the most they may hold (None: uncapped)."""
+
+    staff_code: str
+    available: int
+    before: int
+    after: int
+    limit: int | None
+
+    def pct(self, points: int) -> Decimal | None:
+        return wmt_pct(points, self.available)
+
+    def capped(self, extra: int) -> bool:
+        """Whether taking ``extra`` more points breaks their cap (or they were over it before the solve)."""
+        return self.limit is not None and (self.after + extra > self.limit or self.before > self.limit)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """The facts behind one allocation or transfer, and their wording."""
+
+    receiver: str
+    receiver_before: Decimal | None
+    receiver_after: Decimal | None
+    eligible: int
+    total: int
+    excluded: tuple[tuple[int, str], ...]
+    """How many each rule kept out, with its wording."""
+    capped: int
+    alternative: str | None
+    alternative_pct: Decimal | None
+    maximum: Decimal
+    holder: str = ""
+    holder_before: Decimal | None = None
+    holder_after: Decimal | None = None
+    holder_keeping: Decimal | None = None
+
+    def text(self) -> str:
+        parts = []
+        if self.holder:
+            parts.append(
+                f"Transfer lowers {self.holder} from {_pct(self.holder_before)} to {_pct(self.holder_after)} "
+                f"(keeping it: {_pct(self.holder_keeping)})."
+            )
+        parts.append(f"To {self.receiver}: WMT {_pct(self.receiver_before)} -> {_pct(self.receiver_after)}.")
+        notes = ["excluded: " + ", ".join(f"{n} {words}" for n, words in self.excluded)] if self.excluded else []
+        notes += [f"{self.capped} eligible at their WMT cap"] if self.capped else []
+        parts.append(
+            f"Eligible: {self.eligible} of {self.total} practitioners" + (f" ({'; '.join(notes)})." if notes else ".")
+        )
+        parts.append(self._next_best())
+        return " ".join(parts)
+
+    def _next_best(self) -> str:
+        if self.alternative is None or self.alternative_pct is None:
+            return "Nobody else eligible had room under their cap." if self.capped else "Nobody else was eligible."
+        head = f"Next best: {self.alternative} would have ended at {_pct(self.alternative_pct)}"
+        if self.alternative_pct > self.maximum:
+            return f"{head}, above the maximum {_pct(self.maximum)}."
+        if self.receiver_after is not None and self.alternative_pct > self.receiver_after:
+            return f"{head}, above {self.receiver}'s {_pct(self.receiver_after)}."
+        return f"{head} ({self.receiver} ends at {_pct(self.receiver_after)})."
+
+
+def _pct(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+class Reasons:
+    """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one."""
+
+    def __init__(self, instance: Instance, rules: Rules, after: dict[str, str], maximum: Decimal):
+        self.instance = instance
+        self.rules = rules
+        self.maximum = maximum
+        self.eligibility = Eligibility(instance, rules)
+        self.standing = _standings(instance, rules, after)
+        self._known: dict[tuple[Signature, int, str, str], Reason] = {}
+
+    def of(self, case: Case, receiver: str) -> Reason:
+        """The reason ``case`` went to ``receiver`` (from its holder, if it had one)."""
+        points = self.rules.case_points(case)
+        key = (Signature.of(case), points, case.staff_code, receiver)
+        if key not in self._known:
+            self._known[key] = self._reason(case, points, receiver)
+        return self._known[key]
+
+    def _reason(self, case: Case, points: int, receiver: str) -> Reason:
+        staff = self.instance.practitioners
+        eligible = self.eligibility.eligible(case)
+        others = [self.standing[i] for i in eligible if staff[i].staff_code not in (receiver, case.staff_code)]
+        room = [s for s in others if not s.capped(points)]
+        best = min(room, key=lambda s: (Fraction(s.after + points, s.available), s.staff_code), default=None)
+        to = self.standing[self.instance.practitioner_index[receiver]]
+        reason = Reason(
+            receiver=receiver,
+            receiver_before=to.pct(to.before),
+            receiver_after=to.pct(to.after),
+            eligible=len(eligible),
+            total=len(staff),
+            excluded=tuple(
+                (n, excluded_words(rule, Signature.of(case)))
+                for rule, n in self.eligibility.excluded_counts(case).items()
+            ),
+            capped=len(others) - len(room),
+            alternative=None if best is None else best.staff_code,
+            alternative_pct=None if best is None else best.pct(best.after + points),
+            maximum=self.maximum,
+        )
+        if not case.staff_code:
+            return reason
+        held = self.standing[self.instance.practitioner_index[case.staff_code]]
+        return replace(
+            reason,
+            holder=held.staff_code,
+            holder_before=held.pct(held.before),
+            holder_after=held.pct(held.after),
+            holder_keeping=held.pct(held.after + points),
+        )
+
+
+def _standings(instance: Instance, rules: Rules, after: dict[str, str]) -> list[Standing]:
+    index = instance.practitioner_index
+    before = [p.other_points for p in instance.practitioners]
+    now = list(before)
+    for case in instance.cases:
+        points = rules.case_points(case)
+        if case.staff_code:
+            before[index[case.staff_code]] += points
+        if after[case.crn]:
+            now[index[after[case.crn]]] += points
+    out = []
+    for i, p in enumerate(instance.practitioners):
+        available = practitioner_capacity(p, rules)
+        cap = cap_pct(p, rules)
+        out.append(
+            Standing(p.staff_code, available, before[i], now[i], None if cap is None else cap_points(cap, available))
+        )
+    return out

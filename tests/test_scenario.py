@@ -97,7 +97,9 @@ def test_a_pqip_who_qualifies_can_take_what_only_a_po_may_hold(tmp_path):
     assert rows.loc["baseline", "unallocated"] == 1 and rows.loc["s", "unallocated"] == 0
     baseline_left = pd.read_csv(out / "baseline" / "unallocated.csv")
     assert (
-        list(baseline_left.crn) == ["V"] and "grade rule: nobody in the instance may hold RoSH VERY_HIGH, MAPPA 2; it needs PO or SPO (excluded: T (PQiP))" == baseline_left.reason[0]
+        list(baseline_left.crn) == ["V"]
+        and baseline_left.reason[0]
+        == "grade rule: nobody in the instance may hold RoSH VERY_HIGH, MAPPA 2; it needs PO or SPO (excluded: T (PQiP))"
     )
 
 

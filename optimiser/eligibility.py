@@ -94,7 +94,11 @@ class Eligibility:
 
     def candidates(self, sig: Signature) -> tuple[int, ...]:
         """Everyone the pdu rule lets near a case of this signature."""
-        return self.by_pdu.get(sig.pdu, ()) if sig.pdu else tuple(range(len(self.capacity)))
+        return self.in_pdu(sig.pdu)
+
+    def in_pdu(self, pdu: str) -> tuple[int, ...]:
+        """Everyone who may take a case of ``pdu`` by the pdu rule (everyone for a case without one)."""
+        return self.by_pdu.get(pdu, ()) if pdu else tuple(range(len(self.capacity)))
 
     def eligible(self, case: Case) -> tuple[int, ...]:
         sig = Signature.of(case)

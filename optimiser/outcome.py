@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from .diagnosis import Diagnosis, diagnose
 from .domain import Instance
 from .eligibility import capped_out
 from .reasons import Reasons
@@ -88,6 +89,8 @@ class Summary:
     over_threshold_before: dict[str, int]
     over_threshold_after: dict[str, int]
     stages: tuple[StageTally, ...]
+    diagnosis: dict[str, Any]
+    """Why cases are left unallocated or caps broken (see ``diagnosis.Diagnosis.to_dict``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (statuses as their names, stages as a list)."""
@@ -107,6 +110,8 @@ class Outcome:
     unallocated: tuple[tuple[str, str], ...]
     workloads: tuple[Workload, ...]
     summary: Summary
+    diagnosis: Diagnosis
+    rules: Rules
 
 
 def holders_after(instance: Instance, result: Result) -> dict[str, str]:
@@ -172,7 +177,7 @@ def over(loads: tuple[Workload, ...], attr: str, threshold: Decimal) -> int:
 
 
 def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
-    """The users' view of a solve result."""
+    """The users' view of a solve result, with the diagnosis of anything left unallocated."""
     after = holders_after(instance, result)
     loads = workloads(instance, rules, after)
     made = moves(instance, rules, after, max_pct(loads, "wmt_pct_after"))
@@ -185,6 +190,7 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
         )
     )
     options = result.options
+    diagnosis = diagnose(instance, rules, after, left, options.max_transfers)
     summary = Summary(
         status=result.status,
         max_wmt_pct_before=float(max_pct(loads, "wmt_pct_before")),
@@ -205,8 +211,9 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
         over_threshold_before={str(t): over(loads, "wmt_pct_before", t) for t in rules.thresholds_pct},
         over_threshold_after={str(t): over(loads, "wmt_pct_after", t) for t in rules.thresholds_pct},
         stages=_stage_tally(result),
+        diagnosis=diagnosis.to_dict(),
     )
-    return Outcome(moves=made, unallocated=left, workloads=loads, summary=summary)
+    return Outcome(moves=made, unallocated=left, workloads=loads, summary=summary, diagnosis=diagnosis, rules=rules)
 
 
 def _stage_tally(result: Result) -> tuple[StageTally, ...]:

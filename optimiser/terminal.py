@@ -12,6 +12,7 @@ from rich.table import Table
 
 from .domain import Instance
 from .eligibility import Eligibility
+from .narrative import count_sentences, diagnosis_lines, pdu_lines, status_sentence
 from .outcome import Outcome, Workload, max_pct, over, workloads
 from .results import Status
 from .rules import Rules
@@ -21,22 +22,15 @@ from .whatif import Run
 
 
 def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
+    """What a manager reads after a solve: what is proven, what each count means, per pdu when several."""
     s = outcome.summary
-    lines = [
-        f"{name}: {s.status} in {s.solve_seconds:.1f} s",
-        f"  Max WMT:   {s.max_wmt_pct_before:.1f}% -> {s.max_wmt_pct:.1f}%"
-        f"   (no allocation can do better than {s.lower_bound_pct:.1f}%)",
-    ]
-    for t in rules.thresholds_pct:
-        lines.append(
-            f"  Over {t}%: {s.over_threshold_before[str(t)]} -> {s.over_threshold_after[str(t)]} practitioners"
-        )
-    lines.append(
-        f"  Allocated {s.allocated} cases, {s.transfers} transfers (allowed {s.max_transfers}), "
-        f"{s.unallocated} left unallocated"
-    )
-    if s.unallocated:
-        lines.append("  Unallocated cases and the reasons are in unallocated.csv")
+    lines = [f"{name}: {status_sentence(s)}"]
+    lines += [f"  {line}" for line in count_sentences(s)]
+    per_pdu = pdu_lines(outcome, rules.thresholds_pct)
+    if per_pdu:
+        lines.append("  By pdu (highest WMT before -> after, and who):")
+        lines += [f"    {line}" for line in per_pdu]
+    lines += [f"  {line}" for line in diagnosis_lines(outcome)]
     return "\n".join(lines)
 
 

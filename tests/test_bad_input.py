@@ -124,4 +124,4 @@ def test_bom_and_crlf_files_are_read_like_plain_ones(tiny_copy, tmp_path, encode
         path = tiny_copy / name
         path.write_bytes(encode(path.read_text(encoding="utf-8")))
     result = run("solve", tiny_copy, "--out", tmp_path / "out")
-    assert result.exit_code == 1 and "80.0% -> 80.0%" in result.output, result.output
+    assert result.exit_code == 1 and "80.0% before -> 80.0% after" in result.output, result.output

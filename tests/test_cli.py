@@ -37,7 +37,7 @@ def test_tiny_reaches_the_optimum_its_readme_explains(tmp_path):
     assert work.loc["PQ1", "cap_pct"] == "100" and pd.isna(work.loc["SPO1", "wmt_pct_after"])
     left = pd.read_csv(out / "unallocated.csv", dtype=str)
     assert list(left["crn"]) == ["U10"] and "pdu 'NORTH'" in left["reason"][0]
-    assert "80.0% -> 80.0%" in result.output
+    assert "80.0% before -> 80.0% after" in result.output
 
 
 def test_one_transfer_moves_the_trainees_case(tmp_path):
@@ -112,7 +112,10 @@ def test_london_pdu_is_proven_within_a_tenth_under_a_one_second_limit_and_checks
     assert summary["status"] == "OPTIMAL"
     assert (summary["allocated"], summary["unallocated"], summary["transfers"]) == (650, 0, 0)
     assert (summary["max_wmt_pct_before"], summary["max_wmt_pct"], summary["lower_bound_pct"]) == (187.6, 207.6, 207.5)
-    assert "Max WMT:   187.6% ->" in result.output and "Over 110%: 52 ->" in result.output
+    assert (
+        "Highest WMT: 187.6% before ->" in result.output
+        and "Over 110% WMT: 52 practitioner(s) before ->" in result.output
+    )
     assert run("check", london, out).exit_code == 0
 
 

@@ -16,19 +16,19 @@ GOLDEN = {
         "allocations.csv": "a0307a824ff259b8",
         "unallocated.csv": "0888e6c150b47816",
         "workload.csv": "76e7eadf43bbbd3f",
-        "summary.json": "0863a8aaf30624d5",
+        "summary.json": "33e62d4f7c9f814e",
     },
     ("tiny", ("--max-transfers", "3")): {
         "allocations.csv": "898f156023faf835",
         "unallocated.csv": "0888e6c150b47816",
         "workload.csv": "62a2847cff704a69",
-        "summary.json": "40f38516f11b9cf2",
+        "summary.json": "e506d7702935a209",
     },
     ("london-pdu", ()): {
         "allocations.csv": "762aff82e3131500",
         "unallocated.csv": "0b9a4c68722eaa08",
         "workload.csv": "df71bf1e18b13fd8",
-        "summary.json": "28068cd20b660578",
+        "summary.json": "2e2570d7ab49bd09",
     },
 }
 

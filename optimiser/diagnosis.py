@@ -1,0 +1,227 @@
+"""What stops cases being allocated, said in domain words.
+
+Per case, the blocking rule comes from ``eligibility`` (one wording everywhere). When cases are left
+only because caps cannot all hold together, each pdu concerned gets a minimal set of rules that make it
+impossible (``cpsat.conflict``) and the figures behind it: the points those cases need and the room the
+practitioners who may take them have under their caps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .cpsat.conflict import ConflictProblem, Group, minimal_conflict
+from .domain import Case, Grade, Instance
+from .eligibility import Eligibility, Rule
+from .rules import Rules
+from .wmt import cap_pct, cap_points
+
+MAX_CASES_PER_CHECK = 5_000
+"""A pdu with more stranded cases than this is described by counts only (each check stays quick)."""
+
+
+@dataclass(frozen=True)
+class ConflictStory:
+    pdu: str
+    rules: tuple[str, ...]
+    explanation: str
+    minimal: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"pdu": self.pdu, "rules": list(self.rules), "explanation": self.explanation, "minimal": self.minimal}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why cases are left: counts by blocking rule, who ends above their cap, and rule conflicts."""
+
+    by_rule: dict[str, int]
+    above_cap: tuple[str, ...]
+    conflicts: tuple[ConflictStory, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "unallocated_by_rule": dict(self.by_rule),
+            "above_cap_after": list(self.above_cap),
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
+
+    def lines(self) -> list[str]:
+        """The diagnosis as sentences for the terminal and the report."""
+        out = []
+        if self.by_rule:
+            out.append(
+                "Left unallocated, by the rule that blocks them: "
+                + ", ".join(f"{rule} {n}" for rule, n in self.by_rule.items())
+                + "."
+            )
+        for c in self.conflicts:
+            where = f"In pdu {c.pdu}" if c.pdu else "Here"
+            proof = "" if c.minimal else " (not all shown to be needed within the time allowed)"
+            out.append(
+                f"{where} these rules together make it impossible to allocate every case{proof}: "
+                + "; ".join(c.rules)
+                + f". {c.explanation}"
+            )
+        if self.above_cap:
+            out.append(
+                f"{len(self.above_cap)} practitioner(s) end above their WMT cap because the cases they hold may not "
+                f"move (pinned, or transfers not allowed): {', '.join(self.above_cap[:10])}"
+                + (" and more." if len(self.above_cap) > 10 else ".")
+            )
+        return out
+
+
+def rule_of(reason: str) -> str:
+    """The rule a blocking reason names (every reason starts with it)."""
+    head = reason.split(":", 1)[0]
+    return head if head in {r.value for r in Rule} else "other"
+
+
+def diagnose(
+    instance: Instance,
+    rules: Rules,
+    after: dict[str, str],
+    unallocated: tuple[tuple[str, str], ...],
+    max_transfers: int,
+) -> Diagnosis:
+    """The diagnosis of one solution (``after``: every case's holder, '' when unallocated)."""
+    by_rule = Counter(rule_of(reason) for _, reason in unallocated)
+    elig = Eligibility(instance, rules)
+    loads = _loads(instance, rules, after)
+    above = tuple(
+        p.staff_code
+        for i, p in enumerate(instance.practitioners)
+        if (limit := _limit(p, rules, elig.capacity[i])) is not None and loads[i] > limit
+    )
+    capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
+    cases = {c.crn: c for c in instance.cases}
+    pdus = sorted({cases[crn].pdu for crn in capped})
+    conflicts = []
+    for pdu in pdus:
+        stranded = [cases[crn] for crn in capped if cases[crn].pdu == pdu]
+        if len(stranded) <= MAX_CASES_PER_CHECK:
+            story = _conflict(instance, rules, elig, pdu, max_transfers)
+            if story is not None:
+                conflicts.append(story)
+    return Diagnosis(dict(sorted(by_rule.items(), key=lambda kv: -kv[1])), above, tuple(conflicts))
+
+
+def _limit(p, rules: Rules, available: int) -> int | None:
+    cap = cap_pct(p, rules)
+    return None if cap is None else cap_points(cap, available)
+
+
+def _loads(instance: Instance, rules: Rules, holders: dict[str, str]) -> list[int]:
+    index = instance.practitioner_index
+    load = [p.other_points for p in instance.practitioners]
+    for case in instance.cases:
+        if holders[case.crn]:
+            load[index[holders[case.crn]]] += rules.case_points(case)
+    return load
+
+
+class _RuleBook:
+    """Rule groups by key, numbered as they are met, with their wording."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple, int] = {}
+        self.words: list[str] = []
+
+    def id(self, key: tuple, words: str) -> int:
+        if key not in self.ids:
+            self.ids[key] = len(self.words)
+            self.words.append(words)
+        return self.ids[key]
+
+
+def _conflict(
+    instance: Instance, rules: Rules, elig: Eligibility, pdu: str, max_transfers: int
+) -> ConflictStory | None:
+    """The minimal conflicting rules among this pdu's staff for the cases that must be placed there."""
+    staff = instance.practitioners
+    near = [i for i in elig.in_pdu(pdu) if elig.capacity[i] > 0]
+    around = set(near)
+    held_before = _loads(instance, rules, {c.crn: c.staff_code for c in instance.cases})
+    book = _RuleBook()
+    limit = [_limit(p, rules, elig.capacity[i]) for i, p in enumerate(staff)]
+    closed = [lim is not None and held_before[i] > lim for i, lim in enumerate(limit)]
+    cap_rule: list[int | None] = [None] * len(staff)
+    for i in near:
+        if limit[i] is not None:
+            cap = cap_pct(staff[i], rules)
+            cap_rule[i] = book.id(("cap", i), f"{staff[i].staff_code}'s WMT cap of {cap}%")
+    fixed = [p.other_points for p in staff]
+    budget_rule = book.id(("budget",), f"at most {max_transfers} transfer(s)")
+    groups: Counter[tuple] = Counter()
+    demand, waiting = 0, 0
+    for case in instance.cases:
+        holder = instance.practitioner_index[case.staff_code] if case.staff_code else None
+        if (holder is None and case.pdu != pdu) or (holder is not None and holder not in around):
+            continue
+        points = rules.case_points(case)
+        if holder is not None and (case.pinned or cap_rule[holder] is None):
+            fixed[holder] += points  # only moves off capped practitioners can make room under a cap
+            continue
+        options = _options(case, near, elig, rules, book, holder)
+        if holder is None and not elig.eligible(case):
+            continue  # nobody may take it whatever the caps: a per-case reason, not a conflict
+        if holder is None:
+            demand, waiting = demand + points, waiting + 1
+        groups[(points, holder, options)] += 1
+    problem = ConflictProblem(
+        rules=len(book.words),
+        fixed=tuple(fixed),
+        limit=tuple(limit),
+        closed=tuple(closed),
+        cap_rule=tuple(cap_rule),
+        groups=tuple(
+            Group(points, n, options, holder) for (points, holder, options), n in sorted(groups.items(), key=str)
+        ),
+        budget=max_transfers,
+        budget_rule=budget_rule,
+    )
+    found = minimal_conflict(problem)
+    if found is None:
+        return None
+    capped = [i for i in near if cap_rule[i] in found.rules]
+    room = sum(max((limit[i] or 0) - held_before[i], 0) for i in capped if not closed[i])
+    names = ", ".join(staff[i].staff_code for i in capped[:6]) + (" and more" if len(capped) > 6 else "")
+    explanation = (
+        f"The {waiting} unallocated case(s) of this pdu need {demand:,} points; the capped practitioners in the conflict ({names}) have {room:,} points of room "
+        "under their caps with the cases they hold now."
+        if capped
+        else f"The {waiting} unallocated case(s) of this pdu need {demand:,} points."
+    )
+    return ConflictStory(pdu, tuple(book.words[r] for r in found.rules), explanation, found.minimal)
+
+
+def _options(
+    case: Case, near: list[int], elig: Eligibility, rules: Rules, book: _RuleBook, holder: int | None
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Who in the pdu could take this case and which switchable rules each placement breaks. Held cases
+    move only to practitioners every rule allows."""
+    staff = elig.instance.practitioners
+    out = []
+    for i in near:
+        if i == holder:
+            continue
+        broken = []
+        p = staff[i]
+        if not rules.grade_allows(p.grade, case.rosh, case.mappa_level):
+            allowed = "/".join(g.value for g in Grade if rules.grade_allows(g, case.rosh, case.mappa_level))
+            broken.append(
+                book.id(
+                    ("grade", case.rosh, case.mappa_level),
+                    f"the grade rule for RoSH {case.rosh.value}, MAPPA {case.mappa_level} ({allowed or 'no grade'} only)",
+                )
+            )
+        for skill in sorted(case.required_skills - p.skills):
+            broken.append(
+                book.id(("skill", skill), f"cases needing {skill} go only to practitioners trained in {skill}")
+            )
+        if holder is not None and broken:
+            continue
+        out.append((i, tuple(sorted(broken))))
+    return tuple(out)

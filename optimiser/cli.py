@@ -172,7 +172,7 @@ def solve(
     for warning in loaded.warnings:
         log.say("warning", warning)
     try:
-        write_outcome(out, outcome)
+        write_outcome(out, outcome, instance.resolve().name)
     except OSError as exc:
         log.event("write_failed", exit_status=EXIT_INPUT)
         log.say(

@@ -66,8 +66,8 @@ class Diagnosis:
             )
         if self.above_cap:
             out.append(
-                f"{len(self.above_cap)} practitioner(s) end above their WMT cap because the cases they hold may not "
-                f"move (pinned, or transfers not allowed): {', '.join(self.above_cap[:10])}"
+                f"{len(self.above_cap)} practitioner(s) were above their WMT cap before and still are (they receive "
+                f"no new case; only moving their cases away would bring them under it): {', '.join(self.above_cap[:10])}"
                 + (" and more." if len(self.above_cap) > 10 else ".")
             )
         return out

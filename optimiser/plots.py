@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
 import matplotlib
 
 matplotlib.use("Agg")
+from typing import TYPE_CHECKING, Any
+
 import matplotlib.pyplot as plt
 
-from .tradeoff import TradeoffPoint
+if TYPE_CHECKING:
+    from .outcome import Workload
+    from .tradeoff import TradeoffPoint
 
 THRESHOLD_COLOURS = ("#2e7d32", "#f9a825", "#c62828")
 
@@ -49,3 +54,71 @@ def tradeoff_png(points: Sequence[TradeoffPoint], thresholds: Sequence[Decimal],
     figure.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(figure)
     return buffer.getvalue()
+
+
+AFTER_COLOUR = "#1565c0"
+"""The colour of each practitioner's WMT after the solve (the browser test looks for it)."""
+SVG_STYLE: Any = {"svg.hashsalt": "caseload-optimiser", "svg.fonttype": "none", "font.size": 9}
+"""Deterministic element ids and real text (selectable, small), so a report is the same for the same result."""
+
+
+def _svg(figure: plt.Figure) -> str:
+    """A figure as an inline <svg> element (no XML prolog, no date)."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
+
+
+def workload_svg(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str) -> str:
+    """Every practitioner's WMT % before (hollow) and after (filled), highest after first, with their cap
+    (a red bar), the threshold lines, and their grade and hours beside their name."""
+    rated = sorted(
+        (w for w in loads if w.wmt_pct_after is not None and w.wmt_pct_before is not None),
+        key=lambda w: (-(w.wmt_pct_after or 0), w.staff_code),
+    )
+    with plt.rc_context(SVG_STYLE):
+        figure, axes = plt.subplots(figsize=(9, max(2.2, 0.2 * len(rated) + 1.3)))
+        rows = range(len(rated))
+        before = [float(w.wmt_pct_before or 0) for w in rated]
+        after = [float(w.wmt_pct_after or 0) for w in rated]
+        axes.hlines(list(rows), before, after, color="#9e9e9e", linewidth=1)
+        axes.scatter(before, list(rows), facecolors="none", edgecolors="#616161", s=22, label="before", zorder=3)
+        axes.scatter(after, list(rows), color=AFTER_COLOUR, s=26, label="after", zorder=4)
+        capped = [i for i, w in enumerate(rated) if w.cap_pct is not None]
+        if capped:
+            caps = [float(rated[i].cap_pct or 0) for i in capped]
+            axes.scatter(caps, capped, marker="|", color="#c62828", s=140, label="cap", zorder=5)
+        for value, colour in zip(thresholds, THRESHOLD_COLOURS * 3, strict=False):
+            axes.axvline(float(value), color=colour, linewidth=1, linestyle="--", alpha=0.9)
+            axes.annotate(f"{value}%", (float(value), -0.9), color=colour, fontsize=8, ha="center")
+        labels = [f"{w.staff_code} {w.name} · {w.grade} {w.hours.normalize():f} h".replace("  ", " ") for w in rated]
+        axes.set_yticks(list(rows), labels)
+        axes.set_ylim(len(rated) - 0.4, -1.4)
+        axes.set_xlabel("WMT % (points held / points available)")
+        axes.set_title(title, loc="left")
+        axes.grid(True, axis="x", alpha=0.3)
+        axes.legend(loc="lower right", fontsize=8)
+        figure.tight_layout()
+        return _svg(figure)
+
+
+def whatif_svg(
+    names: Sequence[str], maxima: Sequence[float], means: Sequence[float], thresholds: Sequence[Decimal]
+) -> str:
+    """The highest and the mean WMT % after allocation, per what-if run."""
+    with plt.rc_context(SVG_STYLE):
+        figure, axes = plt.subplots(figsize=(9, max(2.2, 0.45 * len(names) + 1.2)))
+        rows = list(range(len(names)))
+        axes.barh([r - 0.2 for r in rows], maxima, height=0.4, color=AFTER_COLOUR, label="highest WMT %")
+        axes.barh([r + 0.2 for r in rows], means, height=0.4, color="#90caf9", label="mean WMT %")
+        for value, colour in zip(thresholds, THRESHOLD_COLOURS * 3, strict=False):
+            axes.axvline(float(value), color=colour, linewidth=1, linestyle="--")
+        axes.set_yticks(rows, list(names))
+        axes.invert_yaxis()
+        axes.set_xlabel("WMT % after allocation")
+        axes.legend(loc="lower right", fontsize=8)
+        axes.grid(True, axis="x", alpha=0.3)
+        figure.tight_layout()
+        return _svg(figure)

@@ -18,7 +18,7 @@ from .results import Status
 from .rules import Rules
 from .staffing import StaffingAnswer
 from .tradeoff import TradeoffPoint
-from .whatif import Run
+from .whatif import HEADERS, Run
 
 
 def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
@@ -147,24 +147,15 @@ WIDE = 172
 """The what-if table's width: every column whole on a wide terminal (a narrow one wraps lines, not cells)."""
 
 
-WHATIF_HEADERS = {
-    "status": "status", "max_wmt_pct": "max %", "lower_bound_pct": "bound %", "mean_wmt_pct": "mean %",
-    "over_100": ">100", "over_110": ">110", "over_120": ">120", "forced_transfers": "forced",
-    "transfers": "transfers", "unallocated": "unalloc.", "practitioners": "staff", "available_points": "capacity",
-    "demand_points": "demand",
-}  # fmt: skip
-"""whatif.csv's columns shown on the terminal, with their headers."""
-
-
 def whatif_table(runs: list[Run]) -> str:
     """One row per run, baseline first: the maximum and mean WMT, how many over each line, moves, capacity."""
     table = Table(title="What-if comparison (WMT % after allocation)", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("scenario", no_wrap=True, max_width=36, overflow="ellipsis")
-    for header in WHATIF_HEADERS.values():
+    for header in HEADERS.values():
         table.add_column(header, justify="left" if header == "status" else "right", no_wrap=True)
     for run in runs:
         row = run.row()
-        table.add_row(row["scenario"], *(f"{row[column]}" for column in WHATIF_HEADERS))
+        table.add_row(row["scenario"], *(f"{row[column]}" for column in HEADERS))
     notes = [f"  {run.name}: {run.error}" for run in runs if run.error]
     text = _render(table, width=WIDE)
     return text + ("\n  Failed runs:\n" + "\n".join(notes) if notes else "")

@@ -18,6 +18,7 @@ from .executor import Executor
 from .outcome import Outcome
 from .pipeline import solve_loaded
 from .reader import LoadedInstance
+from .report import REPORT_FILE, whatif_html
 from .results import Action, SolveOptions
 from .scenario import BASELINE, Scenario, apply_scenario, slug
 from .solve import PartCache
@@ -45,6 +46,13 @@ COLUMNS = [
     "demand_points",
     "error",
 ]
+HEADERS = {
+    "status": "status", "max_wmt_pct": "max %", "lower_bound_pct": "bound %", "mean_wmt_pct": "mean %",
+    "over_100": ">100", "over_110": ">110", "over_120": ">120", "forced_transfers": "forced",
+    "transfers": "transfers", "unallocated": "unalloc.", "practitioners": "staff", "available_points": "capacity",
+    "demand_points": "demand",
+}  # fmt: skip
+"""The comparison's columns shown to people (terminal and report), with their short headers."""
 
 
 @dataclass(frozen=True)
@@ -143,9 +151,16 @@ def render_whatif(runs: list[Run]) -> dict[str, str]:
         )
         + "\n",
     }
+    files[REPORT_FILE] = whatif_html(
+        rows,
+        HEADERS,
+        [(run.name, run.changes) for run in runs],
+        {run.name: f"{run.slug}/{REPORT_FILE}" for run in runs if run.outcome is not None},
+        runs[0].loaded.rules.thresholds_pct,
+    )
     for run in runs:
         if run.outcome is not None:
-            files |= {f"{run.slug}/{name}": text for name, text in render(run.outcome).items()}
+            files |= {f"{run.slug}/{name}": text for name, text in render(run.outcome, run.name).items()}
         files |= {
             f"{run.slug}/{INSTANCE_FOLDER}/{name}": text
             for name, text in render_instance(run.loaded.instance, run.loaded.rules).items()

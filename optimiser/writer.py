@@ -13,13 +13,14 @@ from .domain import Instance
 from .files import escape_cell
 from .outcome import Outcome
 from .reader import CASES_FILE, PRACTITIONERS_FILE
+from .report import REPORT_FILE, report_html
 from .rules import RULES_FILE, Rules, dump_toml
 
 ALLOCATIONS_FILE = "allocations.csv"
 UNALLOCATED_FILE = "unallocated.csv"
 WORKLOAD_FILE = "workload.csv"
 SUMMARY_FILE = "summary.json"
-OUTPUT_FILES = (ALLOCATIONS_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, SUMMARY_FILE)
+OUTPUT_FILES = (ALLOCATIONS_FILE, UNALLOCATED_FILE, WORKLOAD_FILE, SUMMARY_FILE, REPORT_FILE)
 
 ALLOCATION_COLUMNS = [
     "crn",
@@ -62,8 +63,8 @@ def format_pct(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def render(outcome: Outcome) -> dict[str, str]:
-    """The contract's output files as text, by file name."""
+def render(outcome: Outcome, title: str = "") -> dict[str, str]:
+    """The contract's output files as text, by file name (the report headed ``title``)."""
     staff = {w.staff_code: w for w in outcome.workloads}
     allocations = [
         [
@@ -102,6 +103,7 @@ def render(outcome: Outcome) -> dict[str, str]:
         UNALLOCATED_FILE: csv_text([list(row) for row in outcome.unallocated], UNALLOCATED_COLUMNS),
         WORKLOAD_FILE: csv_text(workload, WORKLOAD_COLUMNS),
         SUMMARY_FILE: outcome.summary.to_json(),
+        REPORT_FILE: report_html(outcome, title),
     }
 
 
@@ -156,6 +158,6 @@ def render_instance(instance: Instance, rules: Rules | None = None) -> dict[str,
     return files
 
 
-def write_outcome(folder: Path, outcome: Outcome) -> None:
+def write_outcome(folder: Path, outcome: Outcome, title: str = "") -> None:
     """Replace the result set in ``folder`` as a whole (other files there are kept)."""
-    replace_folder(Path(folder), render(outcome), keep_others=True)
+    replace_folder(Path(folder), render(outcome, title), keep_others=True)

@@ -1,0 +1,105 @@
+"""``report.html``: one self-contained page a lead can put in front of their head of PDU, on screen or
+printed. Rendered by Jinja2 with every value escaped; charts are matplotlib SVG, inline (no network, no
+external assets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .domain import BASE_TIERS
+from .narrative import count_sentences, group_figures, status_sentence, who
+from .outcome import Outcome
+from .plots import whatif_svg, workload_svg
+from .results import Status
+
+REPORT_FILE = "report.html"
+CHART_ROWS = 80
+"""Practitioners per chart: beyond this (a region), one chart per pdu keeps each readable."""
+
+_ENV = Environment(
+    loader=PackageLoader("optimiser", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.1f}%"
+
+
+def _charts(outcome: Outcome, title: str) -> list[Markup]:
+    """One chart, or one per pdu when there are many practitioners."""
+    thresholds = outcome.rules.thresholds_pct
+    loads = outcome.workloads
+    pdus = sorted({w.pdu for w in loads})
+    if len(loads) <= CHART_ROWS or len(pdus) < 2:
+        return [Markup(workload_svg(loads, thresholds, title))]
+    return [
+        Markup(workload_svg([w for w in loads if w.pdu == pdu], thresholds, f"pdu {pdu or '(none)'}")) for pdu in pdus
+    ]
+
+
+def report_html(outcome: Outcome, title: str) -> str:
+    """The solve's report page."""
+    s, rules = outcome.summary, outcome.rules
+    thresholds = [str(t) for t in rules.thresholds_pct]
+    groups = [
+        (heading, key, rows)
+        for heading, key in (("pdu", "pdu"), ("team", "team_code"))
+        if len(rows := group_figures(outcome, key, rules.thresholds_pct)) > 1
+    ]
+    return _ENV.get_template("report.html.j2").render(
+        title=title or "Allocation",
+        s=s,
+        proven=s.status is Status.OPTIMAL,
+        status=status_sentence(s),
+        counts=count_sentences(s),
+        diagnosis=outcome.diagnosis.lines(),
+        charts=_charts(outcome, title),
+        no_capacity=[who(w) for w in outcome.workloads if w.available_points <= 0],
+        thresholds=thresholds,
+        groups=groups,
+        workloads=sorted(outcome.workloads, key=lambda w: (-(w.wmt_pct_after or -1), w.staff_code)),
+        red=rules.red_pct,
+        moves=outcome.moves,
+        names={w.staff_code: who(w) for w in outcome.workloads},
+        unallocated=outcome.unallocated,
+        rules=rules,
+        grades=[(g.value, rule) for g, rule in rules.grades.items()],
+        tiers=BASE_TIERS,
+        points=[(t.value, row) for t, row in rules.points.items()],
+        pct=_pct,
+        who=who,
+    )
+
+
+def whatif_html(
+    rows: Sequence[dict[str, Any]],
+    headers: dict[str, str],
+    scenarios: Sequence[tuple[str, Sequence[str]]],
+    links: dict[str, str],
+    thresholds: Sequence[Decimal],
+) -> str:
+    """The what-if comparison page: the runs side by side, a chart, each scenario's changes, links to runs."""
+    solved = [r for r in rows if r["status"] != "ERROR"]
+    chart = whatif_svg(
+        [r["scenario"] for r in solved],
+        [float(r["max_wmt_pct"]) for r in solved],
+        [float(r["mean_wmt_pct"]) for r in solved],
+        thresholds,
+    )
+    return _ENV.get_template("whatif.html.j2").render(
+        runs=rows,
+        rows=[dict(r) | {"link": links.get(r["scenario"], "")} for r in rows],
+        headers=headers,
+        notes=[f"{r['scenario']}: {r['error']}" for r in rows if r.get("error")],
+        chart=Markup(chart),
+        scenarios=scenarios,
+    )

@@ -95,6 +95,11 @@ def _holders(instance: Instance, rules: Rules, moves: pd.DataFrame, problems: li
     return after
 
 
+def result_holders(instance: Instance, rules: Rules, folder: Path) -> dict[str, str]:
+    """Every case's holder in a result folder ('' when unallocated); call ``check_result`` first."""
+    return _holders(instance, rules, _read(folder, ALLOCATIONS_FILE), [])
+
+
 def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     """Every inconsistency between the input, the rules and the result files; empty when sound. A file
     that cannot be read, or lacks a column, is itself the one problem reported."""

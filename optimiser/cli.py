@@ -8,23 +8,28 @@ interrupted by SIGINT (130) or SIGTERM (143), nothing written.
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import pandas as pd
 import typer
 
 from .alerts import excessive, weeks_covered, window
 from .atomic import replace_folder
-from .check import check_result
+from .check import check_result, result_holders
 from .domain import Grade, Instance
 from .errors import InputError, VerificationError
 from .executor import Executor, default_workers
-from .files import check_output_folder
+from .explain import CaseStory, StaffStory, explain_case, explain_staff
+from .explain import to_dict as story_dict
+from .files import check_output_folder, read_input, unescape_cell
 from .generate import generate as generate_instance
 from .generate import write_instance
 from .history import (
@@ -62,7 +67,7 @@ from .terminal import (
 )
 from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tradeoff_csv
 from .tradeoff import tradeoff as tradeoff_curve
-from .whatif import Run, render_whatif, run_whatif
+from .whatif import INSTANCE_FOLDER, Run, render_whatif, run_whatif
 from .writer import OUTPUT_FILES, write_outcome
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
@@ -171,6 +176,8 @@ def solve(
         raise typer.Exit(EXIT_VERIFY) from None
     for warning in loaded.warnings:
         log.say("warning", warning)
+    hashed = instance_hash(instance, INSTANCE_FILES)
+    outcome = replace(outcome, summary=replace(outcome.summary, instance=str(instance.resolve()), instance_hash=hashed))
     try:
         write_outcome(out, outcome, instance.resolve().name)
     except OSError as exc:
@@ -181,7 +188,6 @@ def solve(
         )
         raise typer.Exit(EXIT_INPUT) from None
     log.event("written", files=len(OUTPUT_FILES))
-    hashed = instance_hash(instance, INSTANCE_FILES)
     typer.echo(solve_summary(str(instance), outcome, loaded.rules))
     typer.echo(f"  Results written to {out}")
     if history:
@@ -604,6 +610,78 @@ def tradeoff(
     typer.echo(tradeoff_table(points))
     if out is not None:
         typer.echo(f"  Written to {out}/{TRADEOFF_CSV} and {TRADEOFF_PNG}")
+
+
+@app.command()
+def explain(
+    result: Annotated[Path, typer.Argument(help="A result folder written by 'solve' (or a what-if run's folder).")],
+    crn: Annotated[str | None, typer.Argument(help="The case to explain.", show_default=False)] = None,
+    staff: Annotated[
+        str | None, typer.Option("--staff", help="Explain a practitioner instead of a case.", show_default=False)
+    ] = None,
+    instance: Annotated[
+        Path | None,
+        typer.Option(
+            help="The instance folder solved (default: the one summary.json names, or RESULT/instance).",
+            show_default=False,
+        ),
+    ] = None,
+    alternatives: Annotated[
+        int, typer.Option(min=0, max=20, help="How many of the best alternatives to force the case to (re-solves).")
+    ] = 3,
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds each re-solve with the case forced may take.")
+    ] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the story as JSON (for scripts).")] = False,
+) -> None:
+    """Why a case went where it did (its alternatives, what excluded the others, what forcing it elsewhere
+    would do), or a practitioner's cases before and after and why."""
+    if (crn is None) == (staff is None):
+        raise typer.BadParameter("give either a case's CRN or --staff CODE", param_hint="CRN")
+
+    def work(cancel: Cancellation) -> CaseStory | StaffStory:
+        loaded, summary, holders, left = _checked_result(result, instance)
+        if staff is not None:
+            if staff not in loaded.instance.practitioner_index:
+                raise InputError(str(result), None, None, f"no practitioner {staff!r} in the instance")
+            return explain_staff(loaded, holders, staff)
+        assert crn is not None
+        if crn not in holders:
+            raise InputError(str(result), None, None, f"no case {crn!r} in the instance")
+        options = SolveOptions(
+            max_transfers=int(summary.get("max_transfers", 0)), time_limit=time_limit, seed=int(summary.get("seed", 0))
+        )
+        return explain_case(loaded, holders, crn, left.get(crn, ""), options, alternatives)
+
+    story = _guarded(work)
+    typer.echo(json.dumps(story_dict(story), indent=2, default=str) if as_json else "\n".join(story.lines()))
+
+
+def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, dict, dict[str, str], dict[str, str]]:
+    """The instance a result folder was solved from, checked to match it (an explanation of a result that
+    does not re-derive would not be true), with the summary, every case's holder and unallocated reasons."""
+    summary_path = result / "summary.json"
+    try:
+        summary = json.loads(read_input(summary_path).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(str(summary_path), None, None, "not a result's summary.json (not valid JSON)") from None
+    if not isinstance(summary, dict):
+        raise InputError(str(summary_path), None, None, "not a result's summary.json")
+    folder = given or (result / INSTANCE_FOLDER if (result / INSTANCE_FOLDER).is_dir() else None)
+    if folder is None and isinstance(summary.get("instance"), str) and summary["instance"]:
+        folder = Path(summary["instance"])
+    if folder is None:
+        raise InputError(str(result), None, None, "cannot tell which instance was solved; give --instance")
+    loaded = read_instance(folder)
+    recorded = summary.get("instance_hash")
+    if given is None and recorded and recorded != instance_hash(folder, INSTANCE_FILES):
+        raise InputError(str(folder), None, None, "the instance has changed since this result was written; solve again")
+    problems = check_result(loaded.instance, loaded.rules, result)
+    if problems:
+        raise InputError(str(result), None, None, f"the result does not match {folder}: {problems[0]}")
+    frame = pd.read_csv(result / "unallocated.csv", dtype=str, keep_default_na=False)
+    left = {row.crn: unescape_cell(row.reason) for row in frame.itertuples(index=False)}
+    return loaded, summary, result_holders(loaded.instance, loaded.rules, result), left
 
 
 def main() -> None:

@@ -53,19 +53,33 @@ class Exclusion:
         return self.reason
 
 
+def wording(rule: Rule, sig: Signature) -> str:
+    """How a rule that keeps practitioners from a case of this signature is said, everywhere: after a count
+    ("12 not in pdu 'N'") or a staff code ("P07 without skill DA")."""
+    if rule is Rule.PDU:
+        return f"not in pdu {sig.pdu!r}"
+    if rule is Rule.CAPACITY:
+        return "with no available points"
+    if rule is Rule.GRADE:
+        return f"of a grade barred from RoSH {sig.rosh.value}, MAPPA {sig.mappa_level} (grade rule)"
+    if rule is Rule.SKILLS:
+        return f"without skill {';'.join(sorted(sig.required_skills))}"
+    return "at their WMT cap"
+
+
 def exclusion(practitioner: Practitioner, capacity: int, sig: Signature, rules: Rules) -> Exclusion | None:
     """The first hard rule that stops this practitioner taking a case of this signature, or None."""
     if sig.pdu and practitioner.pdu != sig.pdu:
-        return Exclusion(Rule.PDU, f"not in pdu {sig.pdu!r}")
-    if capacity <= 0:
-        return Exclusion(Rule.CAPACITY, "no available points")
-    if not rules.grade_allows(practitioner.grade, sig.rosh, sig.mappa_level):
-        return Exclusion(
-            Rule.GRADE, f"grade rule for RoSH {sig.rosh.value}, MAPPA {sig.mappa_level} ({practitioner.grade.value})"
-        )
-    if not sig.required_skills <= practitioner.skills:
-        return Exclusion(Rule.SKILLS, f"missing skills {';'.join(sorted(sig.required_skills - practitioner.skills))}")
-    return None
+        rule = Rule.PDU
+    elif capacity <= 0:
+        rule = Rule.CAPACITY
+    elif not rules.grade_allows(practitioner.grade, sig.rosh, sig.mappa_level):
+        rule = Rule.GRADE
+    elif not sig.required_skills <= practitioner.skills:
+        rule = Rule.SKILLS
+    else:
+        return None
+    return Exclusion(rule, wording(rule, sig))
 
 
 def capped_out(codes: Sequence[str], already: bool) -> str:
@@ -123,6 +137,17 @@ class Eligibility:
                     counts[found.rule] += 1
             self._counts[sig] = {rule: counts[rule] for rule in Rule if counts[rule]}
         return self._counts[sig]
+
+    def exclusions(self, case: Case) -> dict[str, list[str]]:
+        """Each exclusion's wording with the staff codes it keeps from this case, most first (one case:
+        every practitioner is looked at)."""
+        sig = Signature.of(case)
+        excluded: dict[str, list[str]] = {}
+        for i, p in enumerate(self.instance.practitioners):
+            found = self.exclusion(i, sig)
+            if found:
+                excluded.setdefault(found.reason, []).append(p.staff_code)
+        return dict(sorted(excluded.items(), key=lambda kv: -len(kv[1])))
 
     def blocking(self, case: Case) -> Exclusion:
         """Why nobody may take this case: the rule that empties the field, with whom it excluded.

@@ -91,6 +91,10 @@ class Summary:
     stages: tuple[StageTally, ...]
     diagnosis: dict[str, Any]
     """Why cases are left unallocated or caps broken (see ``diagnosis.Diagnosis.to_dict``)."""
+    instance: str = ""
+    """The instance folder solved (absolute), so ``explain`` finds it; empty when it is kept beside the result."""
+    instance_hash: str = ""
+    """SHA-256 of the instance files, so ``explain`` refuses an instance changed since the solve."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (statuses as their names, stages as a list)."""

@@ -14,20 +14,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .domain import Case, Instance
-from .eligibility import Eligibility, Rule, Signature
+from .eligibility import Eligibility, Signature, wording
 from .rules import Rules
 from .wmt import cap_pct, cap_points, practitioner_capacity, wmt_pct
-
-
-def excluded_words(rule: Rule, sig: Signature) -> str:
-    """How a count of practitioners excluded by ``rule`` from a case of signature ``sig`` reads."""
-    if rule is Rule.PDU:
-        return "in another pdu"
-    if rule is Rule.CAPACITY:
-        return "with no available points"
-    if rule is Rule.GRADE:
-        return f"of a grade that may not hold RoSH {sig.rosh.value}, MAPPA {sig.mappa_level}"
-    return f"without skill {';'.join(sorted(sig.required_skills))}"
 
 
 @dataclass(frozen=True)
@@ -132,8 +121,7 @@ class Reasons:
             eligible=len(eligible),
             total=len(staff),
             excluded=tuple(
-                (n, excluded_words(rule, Signature.of(case)))
-                for rule, n in self.eligibility.excluded_counts(case).items()
+                (n, wording(rule, Signature.of(case))) for rule, n in self.eligibility.excluded_counts(case).items()
             ),
             capped=len(others) - len(room),
             alternative=None if best is None else best.staff_code,

@@ -28,7 +28,7 @@ REASON = re.compile(
     r"(?P<next>(?:Next best|Nobody else).*)$"
 )
 EXCLUDED = re.compile(
-    r"(\d+) (in another pdu|with no available points|of a grade that may not hold RoSH \w+, MAPPA \d|without skill \S+)"
+    r"(\d+) (not in pdu '[^']*'|with no available points|of a grade barred from RoSH \w+, MAPPA \d \(grade rule\)|without skill \S+)"
 )
 NEXT = re.compile(r"^Next best: (?P<alt>\S+) would have ended at (?P<pct>\S+)%(?P<rest>.*)$")
 
@@ -41,12 +41,12 @@ def _pct(points: int, available: int) -> str:
 def _why_not(p: Practitioner, available: int, case: Case, rules: Rules) -> str | None:
     """This test's own reading of the hard rules, worded as the reasons word them."""
     if case.pdu and p.pdu != case.pdu:
-        return "in another pdu"
+        return f"not in pdu {case.pdu!r}"
     if available <= 0:
         return "with no available points"
     grade = rules.grades[p.grade]
     if case.rosh not in grade.allowed_rosh or case.mappa_level > grade.max_mappa:
-        return f"of a grade that may not hold RoSH {case.rosh.value}, MAPPA {case.mappa_level}"
+        return f"of a grade barred from RoSH {case.rosh.value}, MAPPA {case.mappa_level} (grade rule)"
     if not case.required_skills <= p.skills:
         return f"without skill {';'.join(sorted(case.required_skills))}"
     return None

@@ -31,13 +31,16 @@ def test_exclusion_names_each_rule():
     sig = lambda rosh, mappa=0, skills=(), pdu="": Signature(rosh, mappa, frozenset(skills), pdu)  # noqa: E731
     assert exclusion(po, 2176, sig(Rosh.VERY_HIGH, 3, ["DA"], "N"), RULES) is None
     assert _rule(exclusion(po, 2176, sig(Rosh.LOW, pdu="S"), RULES)) == (Rule.PDU, "not in pdu 'S'")
-    assert _rule(exclusion(po, 0, sig(Rosh.LOW), RULES)) == (Rule.CAPACITY, "no available points")
-    assert _rule(exclusion(pso, 2176, sig(Rosh.HIGH), RULES)) == (Rule.GRADE, "grade rule for RoSH HIGH, MAPPA 0 (PSO)")
+    assert _rule(exclusion(po, 0, sig(Rosh.LOW), RULES)) == (Rule.CAPACITY, "with no available points")
+    assert _rule(exclusion(pso, 2176, sig(Rosh.HIGH), RULES)) == (
+        Rule.GRADE,
+        "of a grade barred from RoSH HIGH, MAPPA 0 (grade rule)",
+    )
     assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 1), RULES)) == (
         Rule.GRADE,
-        "grade rule for RoSH MEDIUM, MAPPA 1 (PSO)",
+        "of a grade barred from RoSH MEDIUM, MAPPA 1 (grade rule)",
     )
-    assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 0, ["DA"]), RULES)) == (Rule.SKILLS, "missing skills DA")
+    assert _rule(exclusion(pso, 2176, sig(Rosh.MEDIUM, 0, ["DA"]), RULES)) == (Rule.SKILLS, "without skill DA")
     relaxed = rules_from_dict({"grades": {"PSO": {"allowed_rosh": ["LOW", "MEDIUM", "HIGH"], "max_mappa": 1}}})
     assert exclusion(pso, 2176, sig(Rosh.HIGH, 1), relaxed) is None
 

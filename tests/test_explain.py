@@ -1,0 +1,97 @@
+"""``optimiser explain``: one case's or one practitioner's story, true of the result folder it reads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+
+from .conftest import TINY
+from .test_cli import run
+
+
+def _solved(tmp_path, *options: str):
+    instance = tmp_path / "tiny"
+    shutil.copytree(TINY, instance)
+    out = tmp_path / "out"
+    run("solve", instance, "--out", out, "--no-history", *options)
+    return instance, out
+
+
+def test_a_transferred_case_tells_its_reason_ranks_the_eligible_and_forces_the_alternatives(tmp_path):
+    instance, out = _solved(tmp_path, "--max-transfers", "3")
+    result = run("explain", out, "H4", "--json", "--alternatives", "2")
+    assert result.exit_code == 0, result.output
+    story = json.loads(result.output)
+    moves = pd.read_csv(out / "allocations.csv", dtype=str).set_index("crn")
+    assert story["reason"] == moves.loc["H4", "reason"]
+    assert story["before"].startswith("PQ1") and story["after"].startswith("PSO1")
+    ranked = [c for c in story["ranked"] if not c["over_cap"]]
+    assert [c["pct_with_case"] for c in ranked] == sorted(c["pct_with_case"] for c in ranked)
+    assert story["eligible"] == len(story["ranked"]) and story["total"] == 5
+    assert story["excluded"] == {"with no available points": ["SPO1"]}
+    # each forced alternative is what a solve of the instance with the case pinned there gives
+    assert len(story["forced"]) == 2
+    for forced in story["forced"]:
+        pinned = tmp_path / f"pinned-{forced['staff_code']}"
+        shutil.copytree(instance, pinned)
+        cases = pd.read_csv(pinned / "cases.csv", dtype=str, keep_default_na=False)
+        cases.loc[cases.crn == "H4", ["staff_code", "pinned"]] = [forced["staff_code"], "true"]
+        cases.to_csv(pinned / "cases.csv", index=False)
+        check = tmp_path / f"check-{forced['staff_code']}"
+        run("solve", pinned, "--out", check, "--no-history", "--max-transfers", "3", "--time-limit", "10")
+        summary = json.loads((check / "summary.json").read_text())
+        assert (forced["max_wmt_pct"], forced["unallocated"]) == (summary["max_wmt_pct"], summary["unallocated"])
+    text = run("explain", out, "H4").output
+    assert "Forcing it elsewhere" in text and "<- has it" in text and "spread" in text
+
+
+def test_a_practitioner_story_lists_what_they_received_and_gave_up(tmp_path):
+    _, out = _solved(tmp_path, "--max-transfers", "3")
+    moves = pd.read_csv(out / "allocations.csv", dtype=str, keep_default_na=False)
+    for code in ("PQ1", "PSO1", "PO1"):
+        story = json.loads(run("explain", out, "--staff", code, "--json").output)
+        assert [r[0] for r in story["received"]] == sorted(moves[moves.to_staff_code == code].crn)
+        assert [g[0] for g in story["gave"]] == sorted(moves[moves.from_staff_code == code].crn)
+        assert all(r[3] == moves.set_index("crn").loc[r[0], "reason"] for r in story["received"])
+    text = run("explain", out, "--staff", "PQ1").output
+    assert "PQ1 (Dev Singh): PQiP" in text and "cap: 100% (" in text and "Gave up 1 case(s)" in text
+
+
+def test_an_unallocated_case_says_what_blocks_it(tmp_path):
+    _, out = _solved(tmp_path)
+    result = run("explain", out, "U10")
+    assert result.exit_code == 0 and "Why: pdu: no practitioner in pdu 'NORTH'" in result.output
+    assert "Eligible: 0 of 5" in result.output
+
+
+def test_a_whatif_run_folder_is_explained_from_its_own_instance(tmp_path):
+    out = tmp_path / "w"
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[[leave]]\nstaff_code = "PO2"\n')
+    run("whatif", TINY, scenario, "--out", out, "--workers", "1", "--no-history")
+    result = run("explain", out / "s", "--staff", "PO1")
+    assert result.exit_code == 0 and "PO1 (Asha Patel)" in result.output
+
+
+def test_bad_requests_are_one_line_and_exit_two(tmp_path):
+    instance, out = _solved(tmp_path)
+    for args, words in [
+        (("explain", out), "give either a case's CRN or --staff CODE"),
+        (("explain", out, "U01", "--staff", "PO1"), "give either"),
+        (("explain", out, "NOPE"), "no case 'NOPE'"),
+        (("explain", out, "--staff", "NOPE"), "no practitioner 'NOPE'"),
+        (("explain", tmp_path / "missing", "U01"), "summary.json"),
+    ]:
+        result = run(*args)
+        assert result.exit_code == 2 and words in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    (instance / "cases.csv").write_text((instance / "cases.csv").read_text().replace("U01,", "U01X,"))
+    result = run("explain", out, "U02")
+    assert result.exit_code == 2 and "the instance has changed since this result was written" in result.output
+    shutil.copytree(TINY, instance, dirs_exist_ok=True)
+    moves = out / "allocations.csv"
+    moves.write_text(moves.read_text().replace(",PO1,", ",PO2,", 1))
+    result = run("explain", out, "U02")
+    assert result.exit_code == 2 and "the result does not match" in result.output

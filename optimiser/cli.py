@@ -48,6 +48,7 @@ from .history import (
 from .interrupt import Cancellation, Interrupted, run_interruptibly
 from .pipeline import solve_loaded
 from .plots import tradeoff_png
+from .progress import Display, StageLog
 from .reader import INSTANCE_FILES, LoadedInstance, read_instance
 from .results import SolveOptions
 from .rules import RULES_FILE, Rules, dump_toml, load_rules
@@ -129,9 +130,16 @@ def solve(
     exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
     db: DbOption = None,
     history: Annotated[bool, typer.Option(help="Record the run in the history database.")] = True,
-    log_json: Annotated[bool, typer.Option(help="Write structured JSON log lines to stderr (no names).")] = False,
+    log_json: Annotated[
+        bool, typer.Option(help="Write structured JSON log lines to stderr as each step ends (no names).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors (no progress, no summary).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON (summary.json's content) for scripts.")
+    ] = False,
 ) -> None:
-    """Allocate every unallocated case; write allocations, unallocated cases, workloads and a summary."""
+    """Allocate every unallocated case; write allocations (with the reason for each), unallocated cases,
+    workloads, a summary and report.html."""
     options = SolveOptions(
         max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers, exact_spread=exact_spread
     )
@@ -145,8 +153,12 @@ def solve(
         "exact_spread": exact_spread,
     }
     log.event("run_started", **parameters)
+    display = Display(enabled=not (quiet or as_json))
     try:
-        loaded, outcome = run_interruptibly(lambda cancel: _solve_logged(instance, out, options, cancel, log))
+        with display:
+            loaded, outcome = run_interruptibly(
+                lambda cancel: _solve_logged(instance, out, options, cancel, log, display)
+            )
     except Interrupted as exc:
         log.event("interrupted", signal=exc.signum, exit_status=exc.exit_status)
         log.say("error", f"{exc}: stopped before writing anything; {out} is as it was.")
@@ -179,7 +191,9 @@ def solve(
     hashed = instance_hash(instance, INSTANCE_FILES)
     outcome = replace(outcome, summary=replace(outcome.summary, instance=str(instance.resolve()), instance_hash=hashed))
     try:
-        write_outcome(out, outcome, instance.resolve().name)
+        with display:
+            display.step("Writing the results and report.html")
+            write_outcome(out, outcome, instance.resolve().name)
     except OSError as exc:
         log.event("write_failed", exit_status=EXIT_INPUT)
         log.say(
@@ -188,19 +202,26 @@ def solve(
         )
         raise typer.Exit(EXIT_INPUT) from None
     log.event("written", files=len(OUTPUT_FILES))
-    typer.echo(solve_summary(str(instance), outcome, loaded.rules))
-    typer.echo(f"  Results written to {out}")
+    if as_json:
+        typer.echo(outcome.summary.to_json(), nl=False)
+    elif not quiet:
+        typer.echo(solve_summary(str(instance), outcome, loaded.rules))
+        typer.echo(f"  Results written to {out} (open report.html for the full report)")
     if history:
-        _record(db, run_record(run_id, started_at, instance, hashed, parameters, outcome), log)
+        _record(db, run_record(run_id, started_at, instance, hashed, parameters, outcome), log, quiet or as_json)
     status = EXIT_UNALLOCATED if outcome.unallocated else 0
     log.event("finished", exit_status=status)
     raise typer.Exit(status)
 
 
-def _solve_logged(instance: Path, out: Path, options: SolveOptions, cancel: Cancellation, log: RunLog):
-    """Check the output folder, then read, solve and verify, logging each step's counts and timings."""
+def _solve_logged(
+    instance: Path, out: Path, options: SolveOptions, cancel: Cancellation, log: RunLog, display: Display
+):
+    """Check the output folder, then read, solve and verify, logging each step's counts and timings as it
+    ends and showing it on the progress display."""
     check_output_folder(out, OUTPUT_FILES)
     started = time.monotonic()
+    display.step(f"Reading {instance}")
     loaded = read_instance(instance)
     cases = loaded.instance.cases
     log.event(
@@ -211,17 +232,10 @@ def _solve_logged(instance: Path, out: Path, options: SolveOptions, cancel: Canc
         unallocated=sum(1 for c in cases if not c.allocated),
         warnings=len(loaded.warnings),
     )
-    result, outcome = solve_loaded(loaded, options, cancel)
-    for stage in result.stages:
-        log.event(
-            "stage",
-            part=stage.part,
-            stage=stage.name,
-            status=stage.status,
-            objective=stage.objective,
-            bound=stage.bound,
-            seconds=stage.seconds,
-        )
+    display.step("Solving")
+    cancel.listen(display.hear)
+    cancel.listen(StageLog(log).hear)
+    _, outcome = solve_loaded(loaded, options, cancel)
     s = outcome.summary
     log.event(
         "solved",
@@ -238,7 +252,7 @@ def _solve_logged(instance: Path, out: Path, options: SolveOptions, cancel: Canc
     return loaded, outcome
 
 
-def _record(db: str | None, record: RunRecord, log: RunLog) -> None:
+def _record(db: str | None, record: RunRecord, log: RunLog, quiet: bool = False) -> None:
     """Store the run; a history that cannot be written is an error of its own (the results are already out)."""
     try:
         url = database_url(db)
@@ -248,7 +262,8 @@ def _record(db: str | None, record: RunRecord, log: RunLog) -> None:
         log.say("error", f"results written, but the run could not be recorded in the history: {exc}")
         raise typer.Exit(EXIT_HISTORY) from None
     log.event("recorded", database=safe_url(url))
-    typer.echo(f"  Recorded as run {record.run_id[:8]} in {safe_url(url)}")
+    if not quiet:
+        typer.echo(f"  Recorded as run {record.run_id[:8]} in {safe_url(url)}")
 
 
 @app.command("history")

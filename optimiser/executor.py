@@ -78,31 +78,48 @@ class Executor:
             self._cluster.close()
             self._cluster = None
 
-    def map(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Outcomes[T]:
-        """``task(*job)`` for every job, in job order."""
+    def map(
+        self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None = None
+    ) -> Outcomes[T]:
+        """``task(*job)`` for every job, in job order; ``on_done(index, result)`` as each one finishes."""
         if self.in_process or (len(jobs) <= 1 and not self.scheduler):
-            return self._here(task, jobs)
-        return self._on_cluster(task, jobs)
+            return self._here(task, jobs, on_done)
+        return self._on_cluster(task, jobs, on_done)
 
-    def _here(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Outcomes[T]:
+    def _here(
+        self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None
+    ) -> Outcomes[T]:
         done: Outcomes[T] = Outcomes()
-        for job in jobs:
+        for index, job in enumerate(jobs):
             self.cancellation.check()
             try:
-                done.append(task(*job, cancellation=self.cancellation))
+                result = task(*job, cancellation=self.cancellation)
             except Interrupted:
                 raise
             except Exception as exc:  # reported per task; the other tasks go on
                 done.append(TaskFailed(f"{type(exc).__name__}: {exc}"))
+                continue
+            done.append(result)
+            if on_done is not None:
+                on_done(index, result)
         return done
 
-    def _on_cluster(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Outcomes[T]:
+    def _on_cluster(
+        self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None
+    ) -> Outcomes[T]:
         client = self._connect()
         futures = [client.submit(task, *job, pure=False) for job in jobs]
+        told: set[int] = set()
         try:
-            while not all(future.done() for future in futures):
+            while len(told) < len(futures):
                 self.cancellation.check()
-                time.sleep(POLL_SECONDS)
+                for index, future in enumerate(futures):
+                    if index not in told and future.done():
+                        told.add(index)
+                        if on_done is not None and future.status == "finished":
+                            on_done(index, future.result())
+                if len(told) < len(futures):
+                    time.sleep(POLL_SECONDS)
         except BaseException:
             client.cancel(futures)
             self.close()

@@ -30,12 +30,22 @@ class Search(Protocol):
 
 
 class Cancellation:
-    """Shared between the waiting main thread and the solve: cancel() stops every attached search."""
+    """Shared between the waiting main thread and the solve: cancel() stops every attached search, and
+    listeners hear of progress (stages and parts as they end) from work in this process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._searches: set[Search] = set()
+        self._listeners: list[Callable[[object], None]] = []
         self.signum: int | None = None
+
+    def listen(self, listener: Callable[[object], None]) -> None:
+        """Hear every progress event (a ``StageReport`` or a ``PartSolved``) as it happens."""
+        self._listeners.append(listener)
+
+    def tell(self, event: object) -> None:
+        for listener in self._listeners:
+            listener(event)
 
     @property
     def cancelled(self) -> bool:

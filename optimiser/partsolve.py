@@ -56,15 +56,20 @@ class _PartSolve:
     ) -> StageOutcome:
         """A CP-SAT stage given ``share`` of the part's time limit."""
         outcome = self.cpsat.run(name, goal, bounds, hint, share * self.options.time_limit, free, step)
-        self.reports.append(outcome.report)
+        self.report(outcome.report)
         return outcome
+
+    def report(self, stage: StageReport) -> None:
+        """Keep a stage's report and tell listeners in this process that it ended."""
+        self.reports.append(stage)
+        self.cpsat.cancellation.tell(stage)
 
     def local(self, name: str, search: Callable[..., Solution], solution: Solution) -> Solution:
         """A local search stage (deterministic; it stops early only at the deadline or on a signal)."""
         started, cancel = time.monotonic(), self.cpsat.cancellation
         found = search(self.problem, solution, lambda: cancel.cancelled or time.monotonic() >= self.cpsat.deadline)
         cancel.check()
-        self.reports.append(
+        self.report(
             StageReport(
                 name, StageStatus.DONE, found.max_level(self.problem), None, round(time.monotonic() - started, 3)
             )

@@ -107,6 +107,18 @@ class StageReport:
 
 
 @dataclass(frozen=True)
+class PartSolved:
+    """Progress: part ``part`` of ``parts`` finished, with its maximum and proven bound (WMT %)."""
+
+    part: int
+    parts: int
+    max_pct: float
+    bound_pct: float
+    proven: bool
+    stages: tuple[StageReport, ...]
+
+
+@dataclass(frozen=True)
 class PartResult:
     """One independent part's solve: its solution and what is proven about it."""
 

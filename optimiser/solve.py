@@ -23,7 +23,7 @@ from .frontier import Frontier, spread_reach
 from .interrupt import Cancellation
 from .partsolve import solve_part
 from .problem import AllocationProblem, compile_problem
-from .results import PartResult, Result, SolveOptions, Status
+from .results import PartResult, PartSolved, Result, SolveOptions, Status
 from .rules import Rules
 from .wmt import LEVELS_PER_PCT, exact_pct
 
@@ -90,8 +90,22 @@ def solve_problem(
     jobs = [(part.problem, replace(options, time_limit=options.time_limit * part.size / total)) for part in parts]
     cache = cache if cache is not None else PartCache()
     known = [cache.get(*job) for job in jobs]
-    todo = [(*job, deadline) for job, found in zip(jobs, known, strict=True) if found is None]
-    fresh = iter(executor.map(solve_part, todo).values())
+    todo = [i for i, found in enumerate(known) if found is None]
+
+    def tell(index: int, solved: PartResult) -> None:
+        part = parts[todo[index]]
+        executor.cancellation.tell(
+            PartSolved(
+                part=todo[index] + 1,
+                parts=len(parts),
+                max_pct=solved.solution.max_level(part.problem) / LEVELS_PER_PCT,
+                bound_pct=max(solved.level_bound - 1, 0) / LEVELS_PER_PCT,
+                proven=solved.proven,
+                stages=solved.stages,
+            )
+        )
+
+    fresh = iter(executor.map(solve_part, [(*jobs[i], deadline) for i in todo], tell).values())
     done = [found or next(fresh) for found in known]
     for job, result in zip(jobs, done, strict=True):
         cache.put(*job, result)

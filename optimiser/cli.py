@@ -66,9 +66,9 @@ from .terminal import (
     validate_summary,
     whatif_table,
 )
-from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tradeoff_csv
+from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tradeoff_csv, tradeoff_json
 from .tradeoff import tradeoff as tradeoff_curve
-from .whatif import INSTANCE_FOLDER, Run, render_whatif, run_whatif
+from .whatif import INSTANCE_FOLDER, Run, render_whatif, run_whatif, whatif_json
 from .writer import OUTPUT_FILES, write_outcome
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
@@ -468,6 +468,7 @@ def whatif(
     history: Annotated[
         bool, typer.Option(help="Record the runs in the history (as what-if runs, which the alerts ignore).")
     ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """Compare the baseline with staffing or demand scenarios (leavers, joiners, changes, extra cases)."""
     options = _options(max_transfers, time_limit, seed, workers, scheduler)
@@ -483,8 +484,11 @@ def whatif(
         return runs
 
     runs = _guarded(work)
-    typer.echo(whatif_table(runs))
-    typer.echo(f"  Results written to {out} (whatif.csv, whatif.json, one folder per run)")
+    if as_json:
+        typer.echo(whatif_json(runs), nl=False)
+    else:
+        typer.echo(whatif_table(runs))
+        typer.echo(f"  Results written to {out} (whatif.csv, whatif.json, report.html, one folder per run)")
     if history:
         hashed = instance_hash(instance, INSTANCE_FILES)
         parameters = {"max_transfers": max_transfers, "time_limit": time_limit, "seed": seed, "whatif": True}
@@ -499,7 +503,7 @@ def whatif(
                     run.outcome,
                     kind=WHATIF_KIND,
                 )
-                _record(db, record, RunLog(record.run_id, False))
+                _record(db, record, RunLog(record.run_id, False), quiet=as_json)
     if any(run.error for run in runs):
         raise typer.Exit(EXIT_VERIFY)
     raise typer.Exit(EXIT_UNALLOCATED if any(run.outcome and run.outcome.unallocated for run in runs) else 0)
@@ -530,6 +534,7 @@ def staffing(
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """The fewest hires (per pdu, lower grades first on ties) so that no one is above the target WMT %."""
     options = _options(max_transfers, time_limit, seed, workers, scheduler)
@@ -558,7 +563,7 @@ def staffing(
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
-    typer.echo(staffing_text(answer, now, after))
+    typer.echo(staffing_json(answer, now, after) if as_json else staffing_text(answer, now, after), nl=not as_json)
     raise typer.Exit(0 if answer.reached else EXIT_UNALLOCATED)
 
 
@@ -599,6 +604,7 @@ def tradeoff(
     seed: SeedOption = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """How much lower the highest WMT % gets for each number of transfers allowed (the value of transfers)."""
     budgets = _budgets(transfers)
@@ -622,6 +628,9 @@ def tradeoff(
         return points
 
     points = _guarded(work)
+    if as_json:
+        typer.echo(tradeoff_json(points), nl=False)
+        return
     typer.echo(tradeoff_table(points))
     if out is not None:
         typer.echo(f"  Written to {out}/{TRADEOFF_CSV} and {TRADEOFF_PNG}")

@@ -7,9 +7,12 @@ budget at which the best maximum changes, up to the budget beyond which no trans
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from .decompose import Part, merge, split, whole
 from .domain import Instance
@@ -93,9 +96,8 @@ TRADEOFF_CSV, TRADEOFF_PNG = "tradeoff.csv", "tradeoff.png"
 TRADEOFF_COLUMNS = ["max_transfers", "transfers", "max_wmt_pct", "lower_bound_pct", "status", "transfers_proven"]
 
 
-def tradeoff_csv(points: list[TradeoffPoint]) -> str:
-    """``tradeoff.csv``: one row per budget, the maximum never rising as the budget grows."""
-    rows = [
+def _rows(points: list[TradeoffPoint]) -> list[list[object]]:
+    return [
         [
             p.max_transfers,
             p.transfers,
@@ -106,4 +108,19 @@ def tradeoff_csv(points: list[TradeoffPoint]) -> str:
         ]
         for p in points
     ]
-    return csv_text(rows, TRADEOFF_COLUMNS)
+
+
+def tradeoff_csv(points: list[TradeoffPoint]) -> str:
+    """``tradeoff.csv``: one row per budget, the maximum never rising as the budget grows."""
+    return csv_text(_rows(points), TRADEOFF_COLUMNS)
+
+
+def tradeoff_json(points: list[TradeoffPoint]) -> str:
+    """The same rows as JSON objects with typed values, for scripts."""
+    types: tuple[Callable[[Any], object], ...] = (int, int, float, float, str, lambda v: v == "true")
+    return (
+        json.dumps(
+            [{c: t(v) for c, t, v in zip(TRADEOFF_COLUMNS, types, row, strict=True)} for row in _rows(points)], indent=2
+        )
+        + "\n"
+    )

@@ -139,18 +139,7 @@ def _solve_run(
 def render_whatif(runs: list[Run]) -> dict[str, str]:
     """Every file of a what-if folder, by relative path: the comparison, and each run's outputs and instance."""
     rows = [run.row() for run in runs]
-    files: dict[str, str] = {
-        WHATIF_CSV: _csv(rows),
-        WHATIF_JSON: json.dumps(
-            {
-                "runs": rows,
-                "scenarios": [{"scenario": r.name, "folder": r.slug, "changes": list(r.changes)} for r in runs],
-            },
-            indent=2,
-            default=str,
-        )
-        + "\n",
-    }
+    files: dict[str, str] = {WHATIF_CSV: _csv(rows), WHATIF_JSON: whatif_json(runs)}
     files[REPORT_FILE] = whatif_html(
         rows,
         HEADERS,
@@ -166,6 +155,15 @@ def render_whatif(runs: list[Run]) -> dict[str, str]:
             for name, text in render_instance(run.loaded.instance, run.loaded.rules).items()
         }
     return files
+
+
+def whatif_json(runs: list[Run]) -> str:
+    """``whatif.json``: every run's row and each scenario's changes as applied."""
+    data = {
+        "runs": [run.row() for run in runs],
+        "scenarios": [{"scenario": r.name, "folder": r.slug, "changes": list(r.changes)} for r in runs],
+    }
+    return json.dumps(data, indent=2, default=str) + "\n"
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

@@ -117,3 +117,14 @@ def test_parts_solved_on_a_cluster_log_their_stages_with_them(region, tmp_path):
     parts = [e for e in map(json.loads, done.stderr.splitlines()) if e["event"] == "part_solved"]
     assert sorted(p["part"] for p in parts) == [1, 2, 3, 4]
     assert all(p["stages"] and p["stages"][0]["stage"] for p in parts)
+
+
+def test_the_other_commands_print_json_for_scripts(tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[[leave]]\nstaff_code = "PO2"\n')
+    whatif = run("whatif", TINY, scenario, "--out", tmp_path / "w", "--workers", "1", "--no-history", "--json")
+    assert json.loads(whatif.output) == json.loads((tmp_path / "w" / "whatif.json").read_text())
+    curve = json.loads(run("tradeoff", TINY, "--transfers", "0,1", "--workers", "1", "--json").output)
+    assert [p["max_transfers"] for p in curve] == [0, 1] and curve[1]["max_wmt_pct"] <= curve[0]["max_wmt_pct"]
+    hires = json.loads(run("staffing", TINY, "--target", "60", "--workers", "1", "--json").output)
+    assert hires["target_pct"] == 60.0 and "hires" in hires

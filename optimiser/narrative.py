@@ -57,6 +57,25 @@ def count_sentences(s: Summary) -> list[str]:
     return lines
 
 
+def average_sentence(outcome: Outcome) -> str:
+    """The unit's load as a whole: what even a perfect spread could not go below."""
+    rated = [w for w in outcome.workloads if w.available_points > 0]
+    available = sum(w.available_points for w in rated)
+    held = sum(w.points_after for w in rated)
+    mean = _mean(held, available)
+    if mean is None:
+        return "Nobody has available points."
+    full = (
+        ": the unit is over capacity, with more points than available points however they are spread."
+        if mean > 100
+        else "."
+    )
+    return (
+        f"On average the unit is at {mean:.1f}% WMT after allocation ({held:,} points held against {available:,} "
+        f"available){full}"
+    )
+
+
 @dataclass(frozen=True)
 class GroupFigures:
     """One pdu's or team's figures after the solve."""

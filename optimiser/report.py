@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .domain import BASE_TIERS
-from .narrative import count_sentences, group_figures, status_sentence, who
+from .narrative import average_sentence, count_sentences, group_figures, status_sentence, who
 from .outcome import Outcome
 from .plots import whatif_svg, workload_svg
 from .results import Status
@@ -60,7 +60,7 @@ def report_html(outcome: Outcome, title: str) -> str:
         s=s,
         proven=s.status is Status.OPTIMAL,
         status=status_sentence(s),
-        counts=count_sentences(s),
+        counts=[*count_sentences(s), average_sentence(outcome)],
         diagnosis=outcome.diagnosis.lines(),
         charts=_charts(outcome, title),
         no_capacity=[who(w) for w in outcome.workloads if w.available_points <= 0],

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from .domain import Instance
 from .eligibility import Eligibility
-from .narrative import count_sentences, diagnosis_lines, pdu_lines, status_sentence
+from .narrative import average_sentence, count_sentences, diagnosis_lines, pdu_lines, status_sentence, who
 from .outcome import Outcome, Workload, max_pct, over, workloads
 from .results import Status
 from .rules import Rules
@@ -26,6 +26,7 @@ def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
     s = outcome.summary
     lines = [f"{name}: {status_sentence(s)}"]
     lines += [f"  {line}" for line in count_sentences(s)]
+    lines.append(f"  {average_sentence(outcome)}")
     per_pdu = pdu_lines(outcome, rules.thresholds_pct)
     if per_pdu:
         lines.append("  By pdu (highest WMT before -> after, and who):")
@@ -78,7 +79,7 @@ def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tupl
 
 
 def _who(w: Workload) -> str:
-    return f"{w.staff_code} {w.wmt_pct_before:.1f}%"
+    return f"{who(w)} {w.wmt_pct_before:.1f}%"
 
 
 def _ratio(points: int, capacity: int) -> str:

@@ -124,7 +124,7 @@ def test_validate_reports_demand_capacity_and_the_overloaded():
     assert result.exit_code == 0
     assert "650 unallocated" in result.output
     assert "Capacity 98340 points; held now 149697 (152.2%); unallocated demand 43591 points" in result.output
-    assert "Over 110% now: 52 practitioners: LDN-021 187.6%" in result.output
+    assert "Over 110% now: 52 practitioners: LDN-021 (Practitioner LDN-021) 187.6%" in result.output
 
 
 def test_solve_refuses_to_write_a_result_that_breaks_a_rule(tmp_path, monkeypatch):

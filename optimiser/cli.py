@@ -69,7 +69,7 @@ from .terminal import (
 from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tradeoff_csv, tradeoff_json
 from .tradeoff import tradeoff as tradeoff_curve
 from .whatif import INSTANCE_FOLDER, Run, render_whatif, run_whatif, whatif_json
-from .writer import OUTPUT_FILES, write_outcome
+from .writer import OUTPUT_FILES, render, write_result
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
 T = TypeVar("T")
@@ -156,7 +156,7 @@ def solve(
     display = Display(enabled=not (quiet or as_json))
     try:
         with display:
-            loaded, outcome = run_interruptibly(
+            loaded, outcome, files = run_interruptibly(
                 lambda cancel: _solve_logged(instance, out, options, cancel, log, display)
             )
     except Interrupted as exc:
@@ -188,12 +188,11 @@ def solve(
         raise typer.Exit(EXIT_VERIFY) from None
     for warning in loaded.warnings:
         log.say("warning", warning)
-    hashed = instance_hash(instance, INSTANCE_FILES)
-    outcome = replace(outcome, summary=replace(outcome.summary, instance=str(instance.resolve()), instance_hash=hashed))
+    hashed = outcome.summary.instance_hash
     try:
         with display:
             display.step("Writing the results and report.html")
-            write_outcome(out, outcome, instance.resolve().name)
+            write_result(out, files)
     except OSError as exc:
         log.event("write_failed", exit_status=EXIT_INPUT)
         log.say(
@@ -237,6 +236,10 @@ def _solve_logged(
     cancel.listen(StageLog(log).hear)
     _, outcome = solve_loaded(loaded, options, cancel)
     s = outcome.summary
+    hashed = instance_hash(instance, INSTANCE_FILES)
+    outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
+    display.step("Writing the report")
+    files = render(outcome, instance.resolve().name)
     log.event(
         "solved",
         status=s.status,
@@ -249,7 +252,7 @@ def _solve_logged(
         transfers=s.transfers,
         unallocated=s.unallocated,
     )
-    return loaded, outcome
+    return loaded, outcome, files
 
 
 def _record(db: str | None, record: RunRecord, log: RunLog, quiet: bool = False) -> None:

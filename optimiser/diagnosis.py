@@ -8,10 +8,11 @@ practitioners who may take them have under their caps.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
-from .cpsat.conflict import ConflictProblem, Group, minimal_conflict
+from .cpsat.conflict import ANYONE_UNCAPPED, ConflictProblem, Group, minimal_conflict
 from .domain import Case, Grade, Instance
 from .eligibility import Eligibility, Rule
 from .rules import Rules
@@ -19,6 +20,8 @@ from .wmt import cap_pct, cap_points
 
 MAX_CASES_PER_CHECK = 5_000
 """A pdu with more stranded cases than this is described by counts only (each check stays quick)."""
+DIAGNOSIS_SECONDS = 10.0
+"""The most the conflict search may add to a solve; pdus left when it runs out are named as not examined."""
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,15 @@ class Diagnosis:
     by_rule: dict[str, int]
     above_cap: tuple[str, ...]
     conflicts: tuple[ConflictStory, ...]
+    unexamined: tuple[str, ...] = ()
+    """Pdus with cases left by caps whose conflict was not searched (too many cases, or out of time)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "unallocated_by_rule": dict(self.by_rule),
             "above_cap_after": list(self.above_cap),
             "conflicts": [c.to_dict() for c in self.conflicts],
+            "conflicts_not_examined": list(self.unexamined),
         }
 
     def lines(self) -> list[str]:
@@ -63,6 +69,11 @@ class Diagnosis:
                 f"{where} these rules together make it impossible to allocate every case{proof}: "
                 + "; ".join(c.rules)
                 + f". {c.explanation}"
+            )
+        if self.unexamined:
+            out.append(
+                f"Rule conflicts not examined (too many cases, or the {DIAGNOSIS_SECONDS:g} s allowed ran out) in "
+                f"pdu(s): {', '.join(self.unexamined)}."
             )
         if self.above_cap:
             out.append(
@@ -98,14 +109,18 @@ def diagnose(
     capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
     cases = {c.crn: c for c in instance.cases}
     pdus = sorted({cases[crn].pdu for crn in capped})
-    conflicts = []
+    conflicts, unexamined = [], []
+    deadline = time.monotonic() + DIAGNOSIS_SECONDS
     for pdu in pdus:
-        stranded = [cases[crn] for crn in capped if cases[crn].pdu == pdu]
-        if len(stranded) <= MAX_CASES_PER_CHECK:
-            story = _conflict(instance, rules, elig, pdu, max_transfers)
-            if story is not None:
-                conflicts.append(story)
-    return Diagnosis(dict(sorted(by_rule.items(), key=lambda kv: -kv[1])), above, tuple(conflicts))
+        stranded = sum(1 for crn in capped if cases[crn].pdu == pdu)
+        if stranded > MAX_CASES_PER_CHECK or time.monotonic() >= deadline:
+            unexamined.append(pdu)
+            continue
+        story = _conflict(instance, rules, elig, pdu, max_transfers, deadline)
+        if story is not None:
+            conflicts.append(story)
+    by_count = dict(sorted(by_rule.items(), key=lambda kv: -kv[1]))
+    return Diagnosis(by_count, above, tuple(conflicts), tuple(unexamined))
 
 
 def _limit(p, rules: Rules, available: int) -> int | None:
@@ -137,7 +152,7 @@ class _RuleBook:
 
 
 def _conflict(
-    instance: Instance, rules: Rules, elig: Eligibility, pdu: str, max_transfers: int
+    instance: Instance, rules: Rules, elig: Eligibility, pdu: str, max_transfers: int, deadline: float
 ) -> ConflictStory | None:
     """The minimal conflicting rules among this pdu's staff for the cases that must be placed there."""
     staff = instance.practitioners
@@ -164,9 +179,11 @@ def _conflict(
         if holder is not None and (case.pinned or cap_rule[holder] is None):
             fixed[holder] += points  # only moves off capped practitioners can make room under a cap
             continue
-        options = _options(case, near, elig, rules, book, holder)
         if holder is None and not elig.eligible(case):
             continue  # nobody may take it whatever the caps: a per-case reason, not a conflict
+        options = _merge_uncapped(_options(case, near, elig, rules, book, holder), cap_rule)
+        if holder is None and (ANYONE_UNCAPPED, ()) in options:
+            continue  # an uncapped practitioner may always take it: it never makes a conflict
         if holder is None:
             demand, waiting = demand + points, waiting + 1
         groups[(points, holder, options)] += 1
@@ -182,19 +199,31 @@ def _conflict(
         budget=max_transfers,
         budget_rule=budget_rule,
     )
-    found = minimal_conflict(problem)
+    found = minimal_conflict(problem, deadline)
     if found is None:
         return None
     capped = [i for i in near if cap_rule[i] in found.rules]
     room = sum(max((limit[i] or 0) - held_before[i], 0) for i in capped if not closed[i])
     names = ", ".join(staff[i].staff_code for i in capped[:6]) + (" and more" if len(capped) > 6 else "")
     explanation = (
-        f"The {waiting} unallocated case(s) of this pdu need {demand:,} points; the capped practitioners in the conflict ({names}) have {room:,} points of room "
-        "under their caps with the cases they hold now."
-        if capped
-        else f"The {waiting} unallocated case(s) of this pdu need {demand:,} points."
+        f"The {waiting} unallocated case(s) of this pdu that only capped practitioners may take need {demand:,} points"
     )
-    return ConflictStory(pdu, tuple(book.words[r] for r in found.rules), explanation, found.minimal)
+    if capped:
+        explanation += (
+            f"; the capped practitioners in the conflict ({names}) have {room:,} points of room under their caps "
+            "with the cases they hold now"
+        )
+    return ConflictStory(pdu, tuple(book.words[r] for r in found.rules), explanation + ".", found.minimal)
+
+
+def _merge_uncapped(
+    options: tuple[tuple[int, tuple[int, ...]], ...], cap_rule: list[int | None]
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Placements with uncapped practitioners as one option per set of rules broken: their load never
+    limits, so which of them takes a case does not matter (this keeps the model to the capped few)."""
+    capped = tuple((i, broken) for i, broken in options if cap_rule[i] is not None)
+    uncapped = sorted({broken for i, broken in options if cap_rule[i] is None})
+    return capped + tuple((ANYONE_UNCAPPED, broken) for broken in uncapped)
 
 
 def _options(

@@ -20,6 +20,8 @@ from .results import Status
 REPORT_FILE = "report.html"
 CHART_ROWS = 80
 """Practitioners per chart: beyond this (a region), one chart per pdu keeps each readable."""
+MAX_CHARTS = 25
+"""At national scale, charts for the pdus with the highest WMT only (each chart costs about 0.15 s)."""
 
 _ENV = Environment(
     loader=PackageLoader("optimiser", "templates"),
@@ -34,21 +36,32 @@ def _pct(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-def _charts(outcome: Outcome, title: str) -> list[Markup]:
-    """One chart, or one per pdu when there are many practitioners."""
+def _charts(outcome: Outcome, title: str) -> tuple[list[Markup], str]:
+    """One chart, or one per pdu when there are many practitioners (the highest pdus only beyond
+    ``MAX_CHARTS``, said in the note returned). Matplotlib escapes the text it puts in an SVG."""
     thresholds = outcome.rules.thresholds_pct
     loads = outcome.workloads
     pdus = sorted({w.pdu for w in loads})
     if len(loads) <= CHART_ROWS or len(pdus) < 2:
-        return [Markup(workload_svg(loads, thresholds, title))]
-    return [
+        return [Markup(workload_svg(loads, thresholds, title))], ""
+    note = ""
+    if len(pdus) > MAX_CHARTS:
+        highest = {pdu: max((w.wmt_pct_after or 0 for w in loads if w.pdu == pdu), default=0) for pdu in pdus}
+        pdus = sorted(sorted(pdus, key=lambda pdu: (-highest[pdu], pdu))[:MAX_CHARTS])
+        note = (
+            f"Charts for the {MAX_CHARTS} pdus with the highest WMT after allocation, of {len(highest)}; every "
+            "practitioner is in the tables below and in workload.csv."
+        )
+    charts = [
         Markup(workload_svg([w for w in loads if w.pdu == pdu], thresholds, f"pdu {pdu or '(none)'}")) for pdu in pdus
     ]
+    return charts, note
 
 
 def report_html(outcome: Outcome, title: str) -> str:
     """The solve's report page."""
     s, rules = outcome.summary, outcome.rules
+    charts, chart_note = _charts(outcome, title)
     thresholds = [str(t) for t in rules.thresholds_pct]
     groups = [
         (heading, key, rows)
@@ -62,7 +75,8 @@ def report_html(outcome: Outcome, title: str) -> str:
         status=status_sentence(s),
         counts=[*count_sentences(s), average_sentence(outcome)],
         diagnosis=outcome.diagnosis.lines(),
-        charts=_charts(outcome, title),
+        charts=charts,
+        chart_note=chart_note,
         no_capacity=[who(w) for w in outcome.workloads if w.available_points <= 0],
         thresholds=thresholds,
         groups=groups,

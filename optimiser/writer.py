@@ -158,6 +158,6 @@ def render_instance(instance: Instance, rules: Rules | None = None) -> dict[str,
     return files
 
 
-def write_outcome(folder: Path, outcome: Outcome, title: str = "") -> None:
-    """Replace the result set in ``folder`` as a whole (other files there are kept)."""
-    replace_folder(Path(folder), render(outcome, title), keep_others=True)
+def write_result(folder: Path, files: dict[str, str]) -> None:
+    """Replace the result set in ``folder`` (``render``'s files) as a whole; other files there are kept."""
+    replace_folder(Path(folder), files, keep_others=True)

@@ -54,7 +54,10 @@ def test_caps_and_the_grade_rule_conflict_and_the_set_is_minimal(tmp_path):
         "PO2's WMT cap of 100%",
         "the grade rule for RoSH HIGH, MAPPA 0 (PO/PQiP/SPO only)",
     ]
-    assert "5 unallocated case(s) of this pdu need 500 points" in conflict["explanation"]
+    assert (
+        "5 unallocated case(s) of this pdu that only capped practitioners may take need 500 points"
+        in conflict["explanation"]
+    )
     assert "(PO1, PO2) have 352 points of room" in conflict["explanation"]
     assert "these rules together make it impossible" in summary["_output"]
     # each rule of the set is needed: relax it alone and every case is allocated
@@ -103,3 +106,13 @@ def test_each_case_names_its_blocking_rule_in_one_wording(tmp_path, case, rule, 
     assert words in left and summary["diagnosis"]["conflicts"] == []
     validated = run("validate", folder)
     assert words in validated.output
+
+
+def test_a_conflict_search_out_of_time_names_the_pdus_it_did_not_examine(tmp_path, monkeypatch):
+    import optimiser.diagnosis
+
+    monkeypatch.setattr(optimiser.diagnosis, "DIAGNOSIS_SECONDS", 0.0)
+    code, summary = _solve(_instance(tmp_path / "i"))
+    assert code == 1 and summary["diagnosis"]["conflicts"] == []
+    assert summary["diagnosis"]["conflicts_not_examined"] == ["A"]
+    assert "Rule conflicts not examined" in summary["_output"]

@@ -17,7 +17,7 @@ from optimiser.generate import generate, write_instance
 from optimiser.pipeline import solve_loaded
 from optimiser.reader import read_instance
 from optimiser.results import SolveOptions
-from optimiser.writer import write_outcome
+from optimiser.writer import render, write_result
 
 from .conftest import TINY
 
@@ -131,7 +131,7 @@ def test_every_solve_of_a_generated_instance_passes_the_independent_check(
         write_instance(folder / "in", generate(max(practitioners, pdus * 2), unallocated, seed, pdus))
         loaded = read_instance(folder / "in")
         result, outcome = solve_loaded(loaded, SolveOptions(max_transfers=transfers, time_limit=5))
-        write_outcome(folder / "out", outcome)
+        write_result(folder / "out", render(outcome))
         assert check_result(loaded.instance, loaded.rules, folder / "out") == []
         assert result.lower_bound_pct <= max((w.wmt_pct_after or 0) for w in outcome.workloads) + 1
     finally:

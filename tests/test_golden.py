@@ -16,19 +16,19 @@ GOLDEN = {
         "allocations.csv": "d82a676abcc7b1f1",
         "unallocated.csv": "0888e6c150b47816",
         "workload.csv": "76e7eadf43bbbd3f",
-        "summary.json": "6917705ce0a3f7fa",
+        "summary.json": "ea3bde0949699ace",
     },
     ("tiny", ("--max-transfers", "3")): {
         "allocations.csv": "a1734282da88393d",
         "unallocated.csv": "0888e6c150b47816",
         "workload.csv": "62a2847cff704a69",
-        "summary.json": "aeed34dab76a6ca8",
+        "summary.json": "2657e8f064ae359c",
     },
     ("london-pdu", ()): {
         "allocations.csv": "d079206a1db840ff",
         "unallocated.csv": "0b9a4c68722eaa08",
         "workload.csv": "df71bf1e18b13fd8",
-        "summary.json": "88049292ac509b82",
+        "summary.json": "ee06f230c1dcbab5",
     },
 }
 

@@ -46,7 +46,26 @@ def test_a_time_limited_run_says_how_far_from_the_best_it_may_be(tmp_path):
     from optimiser.results import Status
 
     summary = Summary(
-        Status.FEASIBLE, 130.0, 120.4, 119.8, 119.81, 3, 10, 0, 30.2, 20, 0, 30.0, "pairwise", False, 1, 0, {}, {}, (), {}
+        Status.FEASIBLE,
+        130.0,
+        120.4,
+        119.8,
+        119.81,
+        3,
+        10,
+        0,
+        30.2,
+        20,
+        0,
+        30.0,
+        "pairwise",
+        False,
+        1,
+        0,
+        {},
+        {},
+        (),
+        {},
     )
     assert status_sentence(summary) == (
         "Best found in 30 s: a maximum of 120.4% WMT; the best possible is at least 119.8%, so this is at most 0.6 "
@@ -55,7 +74,9 @@ def test_a_time_limited_run_says_how_far_from_the_best_it_may_be(tmp_path):
 
 
 def test_no_control_characters_when_stdout_is_not_a_terminal(region, tmp_path):
-    done = subprocess.run(_cli("solve", region, "--out", tmp_path / "o", "--no-history"), capture_output=True, text=True)
+    done = subprocess.run(
+        _cli("solve", region, "--out", tmp_path / "o", "--no-history"), capture_output=True, text=True
+    )
     assert done.returncode in (0, 1) and "\x1b" not in done.stdout and "\r" not in done.stdout
     assert "Proven best" in done.stdout
 
@@ -88,7 +109,9 @@ def test_quiet_prints_nothing_and_json_prints_only_the_summary(tmp_path):
     out = tmp_path / "o"
     quiet = subprocess.run(_cli("solve", TINY, "--out", out, "--no-history", "--quiet"), capture_output=True, text=True)
     assert quiet.returncode == 1 and quiet.stdout == ""
-    as_json = subprocess.run(_cli("solve", TINY, "--out", out, "--no-history", "--json"), capture_output=True, text=True)
+    as_json = subprocess.run(
+        _cli("solve", TINY, "--out", out, "--no-history", "--json"), capture_output=True, text=True
+    )
     assert as_json.returncode == 1
     assert json.loads(as_json.stdout) == json.loads((out / "summary.json").read_text()) | {
         "solve_seconds": json.loads(as_json.stdout)["solve_seconds"]

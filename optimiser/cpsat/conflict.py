@@ -9,15 +9,19 @@ wording: rules are numbers, named by the caller (``diagnosis.py``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
+
+ANYONE_UNCAPPED = -1
 
 
 @dataclass(frozen=True)
 class Group:
     """``count`` interchangeable cases of ``points``; ``options`` are (practitioner, rules a placement there
-    breaks); a held group (``holder`` set) may stay with its holder, a move counting against the budget."""
+    breaks), practitioner ``ANYONE_UNCAPPED`` standing for every uncapped one (their load never limits); a
+    held group (``holder`` set) may stay with its holder, a move counting against the budget."""
 
     points: int
     count: int
@@ -63,7 +67,8 @@ def _feasible(
             x = model.new_int_var(0, g.count, "")
             for r in broken:
                 model.add(x == 0).only_enforce_if(on[r])
-            incoming[p].append((g.points, x))
+            if p != ANYONE_UNCAPPED:
+                incoming[p].append((g.points, x))
             taken.append(x)
         if g.holder is None:
             model.add(sum(taken) == g.count)
@@ -87,6 +92,7 @@ def _feasible(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.cp_model_presolve = False  # these feasibility checks are easy; presolve was most of the time
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True, ()
@@ -97,19 +103,26 @@ def _feasible(
     return None, ()
 
 
-def minimal_conflict(problem: ConflictProblem, seconds_per_check: float = 2.0) -> Conflict | None:
-    """A minimal set of rules that together leave some case unplaceable; None when every case fits."""
-    verdict, core = _feasible(problem, tuple(range(problem.rules)), seconds_per_check)
+def minimal_conflict(problem: ConflictProblem, deadline: float, seconds_per_check: float = 2.0) -> Conflict | None:
+    """A minimal set of rules that together leave some case unplaceable; None when every case fits (or that
+    could not be shown by ``deadline``, a ``time.monotonic()``)."""
+    verdict, core = _feasible(problem, tuple(range(problem.rules)), _left(deadline, seconds_per_check))
     if verdict is not False:
         return None
     minimal = True
     for rule in tuple(core):
         if rule not in core:
             continue
+        if time.monotonic() >= deadline:
+            return Conflict(core, False)
         trial = tuple(r for r in core if r != rule)
-        verdict, smaller = _feasible(problem, trial, seconds_per_check)
+        verdict, smaller = _feasible(problem, trial, _left(deadline, seconds_per_check))
         if verdict is False:
             core = tuple(r for r in trial if r in smaller)
         elif verdict is None:
             minimal = False
     return Conflict(core, minimal)
+
+
+def _left(deadline: float, most: float) -> float:
+    return max(min(most, deadline - time.monotonic()), 0.01)

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .domain import BASE_TIERS
+from .domain import BASE_TIERS, Rosh
 from .narrative import average_sentence, count_sentences, group_figures, status_sentence, who
 from .outcome import Outcome
 from .plots import whatif_svg, workload_svg
@@ -86,7 +86,10 @@ def report_html(outcome: Outcome, title: str) -> str:
         names={w.staff_code: who(w) for w in outcome.workloads},
         unallocated=outcome.unallocated,
         rules=rules,
-        grades=[(g.value, rule) for g, rule in rules.grades.items()],
+        grades=[
+            (g.value, rule, [r.value for r in Rosh if r in rule.allowed_rosh])
+            for g, rule in sorted(rules.grades.items())
+        ],
         tiers=BASE_TIERS,
         points=[(t.value, row) for t, row in rules.points.items()],
         pct=_pct,

@@ -39,3 +39,24 @@ def test_reruns_and_worker_counts_give_identical_files(tmp_path, three_pdus, tra
     parallel = _solve(three_pdus, tmp_path / "c", "--max-transfers", transfers, "--workers", "2")
     assert first == again == parallel
     assert first[1]["parts"] == 3  # with a budget too: the pdus share it through the frontier, not one model
+
+
+def test_every_file_report_included_is_the_same_in_processes_with_different_hash_seeds(tmp_path, three_pdus):
+    """Sets and dicts iterate in a per-process order: nothing written may depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    written = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        subprocess.run(
+            [sys.executable, "-m", "optimiser", "solve", str(three_pdus), "--out", str(out), "--no-history"],
+            env=os.environ | {"PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=False,
+        )
+        summary = json.loads((out / "summary.json").read_text())
+        summary.pop("solve_seconds")
+        written.append({name: (out / name).read_bytes() for name in (*FILES, "report.html")} | {"summary": summary})
+    assert written[0] == written[1]

@@ -115,7 +115,7 @@ def test_mutated_valid_files_never_escape_as_anything_but_input_errors(mutated):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     practitioners=st.integers(2, 40),
     unallocated=st.integers(0, 120),

@@ -255,7 +255,11 @@ def _blockers(instance: Instance, rules: Rules, level_at: int, budget: int) -> t
         reverse=True,
     )
     if stuck:
-        named = ", ".join(f"{code} {lvl / LEVELS_PER_PCT:.1f}%" for lvl, code in stuck[:SHOWN])
+        names = {q.staff_code: q.name for q in instance.practitioners}
+        named = ", ".join(
+            f"{code}{f' ({names[code]})' if names[code] else ''} {lvl / LEVELS_PER_PCT:.1f}%"
+            for lvl, code in stuck[:SHOWN]
+        )
         more = f" and {len(stuck) - SHOWN} more" if len(stuck) > SHOWN else ""
         movable = "no held case may move" if budget == 0 else "their pinned cases and other work cannot move"
         return (

@@ -73,7 +73,7 @@ def test_a_bigger_deficit_needs_more_hires_and_says_the_pdu_is_full(tmp_path):
 def test_load_that_cannot_move_makes_the_target_impossible_with_the_reason(tiny_copy, tmp_path):
     result, data = _staffing(tiny_copy, tmp_path, "--target", "70")
     assert result.exit_code == 1
-    assert "PQ1 80.0%" in result.output and "--max-transfers" in result.output
+    assert "PQ1 (Dev Singh) 80.0%" in result.output and "--max-transfers" in result.output
     assert data["pdus"][0]["why_not"] and not data["reached"]
     result, data = _staffing(tiny_copy, tmp_path, "--target", "70", "--max-transfers", "3")
     assert result.exit_code == 1 and "even one hire per case" in result.output  # H2 (1632) > 70% of anyone

@@ -112,7 +112,7 @@ def _render(browser, report: Path, shot: Path) -> tuple[list[str], list[str], ob
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: fetched.append(r.url) if not r.url.startswith("file://") else None)
     page.goto(report.as_uri())
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     chart = page.locator("figure.chart svg").first
     chart.screenshot(path=str(shot.with_suffix(".chart.png")))
     box = chart.bounding_box()

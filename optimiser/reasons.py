@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from fractions import Fraction
 
 from .domain import Case, Instance
 from .eligibility import Eligibility, Signature, wording
@@ -88,6 +87,12 @@ def _pct(value: Decimal | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
+@dataclass(frozen=True)
+class _Field:
+    capped: frozenset[str]
+    lowest: tuple[Standing, ...]
+
+
 class Reasons:
     """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one."""
 
@@ -98,6 +103,7 @@ class Reasons:
         self.eligibility = Eligibility(instance, rules)
         self.standing = _standings(instance, rules, after)
         self._known: dict[tuple[Signature, int, str, str], Reason] = {}
+        self._field: dict[tuple[Signature, int, str], _Field] = {}
 
     def of(self, case: Case, receiver: str) -> Reason:
         """The reason ``case`` went to ``receiver`` (from its holder, if it had one)."""
@@ -107,12 +113,26 @@ class Reasons:
             self._known[key] = self._reason(case, points, receiver)
         return self._known[key]
 
+    def _field_of(self, case: Case, points: int) -> _Field:
+        """Everyone eligible but the holder: who is at their cap, and the two with room who would end lowest
+        (exact ratios: a float of points / available orders such small integers exactly)."""
+        key = (Signature.of(case), points, case.staff_code)
+        if key not in self._field:
+            others = [
+                s for i in self.eligibility.eligible(case) if (s := self.standing[i]).staff_code != case.staff_code
+            ]
+            capped = frozenset(s.staff_code for s in others if s.capped(points))
+            room = [s for s in others if s.staff_code not in capped]
+            lowest = sorted(room, key=lambda s: ((s.after + points) / s.available, s.staff_code))[:2]
+            self._field[key] = _Field(capped, tuple(lowest))
+        return self._field[key]
+
     def _reason(self, case: Case, points: int, receiver: str) -> Reason:
         staff = self.instance.practitioners
         eligible = self.eligibility.eligible(case)
-        others = [self.standing[i] for i in eligible if staff[i].staff_code not in (receiver, case.staff_code)]
-        room = [s for s in others if not s.capped(points)]
-        best = min(room, key=lambda s: (Fraction(s.after + points, s.available), s.staff_code), default=None)
+        field = self._field_of(case, points)
+        best = next((s for s in field.lowest if s.staff_code != receiver), None)
+        capped = len(field.capped - {receiver})
         to = self.standing[self.instance.practitioner_index[receiver]]
         reason = Reason(
             receiver=receiver,
@@ -123,7 +143,7 @@ class Reasons:
             excluded=tuple(
                 (n, wording(rule, Signature.of(case))) for rule, n in self.eligibility.excluded_counts(case).items()
             ),
-            capped=len(others) - len(room),
+            capped=capped,
             alternative=None if best is None else best.staff_code,
             alternative_pct=None if best is None else best.pct(best.after + points),
             maximum=self.maximum,

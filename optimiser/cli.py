@@ -232,9 +232,11 @@ def _solve_logged(
         warnings=len(loaded.warnings),
     )
     display.step("Solving")
+    stage_log = StageLog(log)
     cancel.listen(display.hear)
-    cancel.listen(StageLog(log).hear)
-    _, outcome = solve_loaded(loaded, options, cancel)
+    cancel.listen(stage_log.hear)
+    result, outcome = solve_loaded(loaded, options, cancel)
+    stage_log.finish(result.stages)
     s = outcome.summary
     hashed = instance_hash(instance, INSTANCE_FILES)
     outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
@@ -676,12 +678,22 @@ def explain(
         if crn not in holders:
             raise InputError(str(result), None, None, f"no case {crn!r} in the instance")
         options = SolveOptions(
-            max_transfers=int(summary.get("max_transfers", 0)), time_limit=time_limit, seed=int(summary.get("seed", 0))
+            max_transfers=_whole(summary, "max_transfers", MAX_TRANSFERS, result),
+            time_limit=time_limit,
+            seed=_whole(summary, "seed", MAX_SEED, result),
         )
         return explain_case(loaded, holders, crn, left.get(crn, ""), options, alternatives)
 
     story = _guarded(work)
     typer.echo(json.dumps(story_dict(story), indent=2, default=str) if as_json else "\n".join(story.lines()))
+
+
+def _whole(summary: dict, key: str, most: int, result: Path) -> int:
+    """A whole-number setting of the solve, as summary.json recorded it."""
+    value = summary.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise InputError(str(result / "summary.json"), None, None, f"{key} is {value!r}, not a whole number 0..{most}")
+    return value
 
 
 def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, dict, dict[str, str], dict[str, str]]:

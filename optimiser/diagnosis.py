@@ -16,7 +16,7 @@ from .cpsat.conflict import ANYONE_UNCAPPED, ConflictProblem, Group, minimal_con
 from .domain import Case, Grade, Instance
 from .eligibility import Eligibility, Rule
 from .rules import Rules
-from .wmt import cap_pct, cap_points
+from .wmt import cap_pct, max_load
 
 MAX_CASES_PER_CHECK = 5_000
 """A pdu with more stranded cases than this is described by counts only (each check stays quick)."""
@@ -104,7 +104,7 @@ def diagnose(
     above = tuple(
         p.staff_code
         for i, p in enumerate(instance.practitioners)
-        if (limit := _limit(p, rules, elig.capacity[i])) is not None and loads[i] > limit
+        if (limit := max_load(p, rules, elig.capacity[i])) is not None and loads[i] > limit
     )
     capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
     cases = {c.crn: c for c in instance.cases}
@@ -121,11 +121,6 @@ def diagnose(
             conflicts.append(story)
     by_count = dict(sorted(by_rule.items(), key=lambda kv: -kv[1]))
     return Diagnosis(by_count, above, tuple(conflicts), tuple(unexamined))
-
-
-def _limit(p, rules: Rules, available: int) -> int | None:
-    cap = cap_pct(p, rules)
-    return None if cap is None else cap_points(cap, available)
 
 
 def _loads(instance: Instance, rules: Rules, holders: dict[str, str]) -> list[int]:
@@ -160,7 +155,7 @@ def _conflict(
     around = set(near)
     held_before = _loads(instance, rules, {c.crn: c.staff_code for c in instance.cases})
     book = _RuleBook()
-    limit = [_limit(p, rules, elig.capacity[i]) for i, p in enumerate(staff)]
+    limit = [max_load(p, rules, elig.capacity[i]) for i, p in enumerate(staff)]
     closed = [lim is not None and held_before[i] > lim for i, lim in enumerate(limit)]
     cap_rule: list[int | None] = [None] * len(staff)
     for i in near:

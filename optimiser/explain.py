@@ -22,7 +22,7 @@ from .pipeline import solve_loaded
 from .reader import LoadedInstance
 from .reasons import Reasons
 from .results import SolveOptions
-from .wmt import cap_pct, cap_points, contracted_hours, wmt_pct
+from .wmt import cap_pct, cap_points, contracted_hours, max_load, wmt_pct
 
 SHOWN = 10
 """Eligible practitioners listed by name before 'and N more'."""
@@ -219,8 +219,7 @@ def _candidate(code: str, loads: dict[str, Workload], holder: str, points: int, 
     w = loads[code]
     extra = 0 if code == holder else points
     practitioner = loaded.instance.practitioners[loaded.instance.practitioner_index[code]]
-    cap = cap_pct(practitioner, loaded.rules)
-    limit = None if cap is None else cap_points(cap, w.available_points)
+    limit = max_load(practitioner, loaded.rules, w.available_points)
     return Candidate(
         staff_code=code,
         name=w.name,

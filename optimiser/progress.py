@@ -81,6 +81,7 @@ class StageLog:
     def __init__(self, log: RunLog):
         self.log = log
         self.live = False
+        self.parts = 0
 
     def hear(self, event: object) -> None:
         if isinstance(event, StageReport):
@@ -96,7 +97,14 @@ class StageLog:
             }
             if not self.live:  # solved in another process: its stages arrive with it
                 fields["stages"] = [_stage(s) for s in event.stages]
+            self.parts += 1
             self.log.event("part_solved", **fields)
+
+    def finish(self, stages: tuple[StageReport, ...]) -> None:
+        """Log the stages of a solve that told nothing as it went (its parts ran elsewhere, as one batch)."""
+        if not self.live and not self.parts:
+            for stage in stages:
+                self.log.event("stage", part=stage.part, **_stage(stage))
 
 
 def _stage(stage: StageReport) -> dict[str, object]:

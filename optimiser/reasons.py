@@ -15,7 +15,7 @@ from decimal import Decimal
 from .domain import Case, Instance
 from .eligibility import Eligibility, Signature, wording
 from .rules import Rules
-from .wmt import cap_pct, cap_points, practitioner_capacity, wmt_pct
+from .wmt import max_load, practitioner_capacity, wmt_pct
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,5 @@ def _standings(instance: Instance, rules: Rules, after: dict[str, str]) -> list[
     out = []
     for i, p in enumerate(instance.practitioners):
         available = practitioner_capacity(p, rules)
-        cap = cap_pct(p, rules)
-        out.append(
-            Standing(p.staff_code, available, before[i], now[i], None if cap is None else cap_points(cap, available))
-        )
+        out.append(Standing(p.staff_code, available, before[i], now[i], max_load(p, rules, available)))
     return out

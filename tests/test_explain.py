@@ -95,3 +95,14 @@ def test_bad_requests_are_one_line_and_exit_two(tmp_path):
     moves.write_text(moves.read_text().replace(",PO1,", ",PO2,", 1))
     result = run("explain", out, "U02")
     assert result.exit_code == 2 and "the result does not match" in result.output
+
+
+def test_a_tampered_summary_is_one_line_and_exit_two(tmp_path):
+    _, out = _solved(tmp_path)
+    summary = json.loads((out / "summary.json").read_text())
+    for key, value in [("seed", "x"), ("seed", -1), ("seed", 2**40), ("instance", 7), ("instance", "/nowhere")]:
+        (out / "summary.json").write_text(json.dumps(summary | {key: value}))
+        result = run("explain", out, "U01", "--alternatives", "1")
+        assert result.exit_code == 2 and "Traceback" not in result.output, (key, value, result.output)
+    (out / "summary.json").write_text("[1, 2]")
+    assert run("explain", out, "U01").exit_code == 2

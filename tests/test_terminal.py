@@ -151,3 +151,20 @@ def test_the_other_commands_print_json_for_scripts(tmp_path):
     assert [p["max_transfers"] for p in curve] == [0, 1] and curve[1]["max_wmt_pct"] <= curve[0]["max_wmt_pct"]
     hires = json.loads(run("staffing", TINY, "--target", "60", "--workers", "1", "--json").output)
     assert hires["target_pct"] == 60.0 and "hires" in hires
+
+
+def test_a_shared_budget_solved_on_a_cluster_still_logs_every_stage(region, tmp_path):
+    done = subprocess.run(
+        _cli(
+            "solve", region, "--out", tmp_path / "o", "--no-history", "--log-json", "--workers", "2",
+            "--max-transfers", "5",
+        ),
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    stages = [e for e in events if e["event"] == "stage"] + [
+        s for e in events if e["event"] == "part_solved" for s in e.get("stages", [])
+    ]
+    assert stages and all(s["stage"] for s in stages)
+    assert [e["event"] for e in events].index("solved") > max(i for i, e in enumerate(events) if e["event"] == "stage")

@@ -59,6 +59,11 @@ class AllocationProblem:
         return len(self.staff_codes)
 
     @cached_property
+    def take_variables(self) -> int:
+        """How many class x receiver counts a model of this problem has (its size)."""
+        return sum(len(c.targets) for c in self.classes)
+
+    @cached_property
     def varying(self) -> frozenset[int]:
         """Practitioners whose load the solve can change (receivers and holders of movable cases)."""
         return frozenset(p for c in self.classes for p in c.holders)

@@ -71,3 +71,26 @@ def test_a_stage_past_the_deadline_is_skipped_and_keeps_its_hint():
     late = StageRunner(problem, seed=0, cancellation=Cancellation(), deadline=time.monotonic() - 1)
     outcome = late.run("max_wmt", Goal.MAX_LEVEL, Bounds(), hint, 5)
     assert not outcome.ran and outcome.solution is hint and outcome.report.status == "SKIPPED"
+
+
+def test_a_model_too_large_to_build_in_time_is_skipped_and_the_local_answer_kept(monkeypatch):
+    """Building costs time outside CP-SAT's limit, so beyond a size the stage is skipped, deterministically."""
+    import optimiser.cpsat.stages as stages
+    from optimiser.generate import generate
+    from optimiser.outcome import holders_after
+    from optimiser.results import SolveOptions
+    from optimiser.rules import load_rules
+    from optimiser.solve import solve
+    from optimiser.verify import verify
+
+    rules = load_rules(None)
+
+    settled = generate(60, 100, 1, 1)  # the benchmark's pdu-settled seed 1: CP-SAT runs with transfers
+    options = SolveOptions(max_transfers=30, time_limit=4)
+    full = solve(settled, rules, options)
+    assert any(s.status not in ("SKIPPED", "DONE") for s in full.stages)
+    monkeypatch.setattr(stages, "MAX_TAKE_VARIABLES", full.problem.take_variables - 1)
+    capped = solve(settled, rules, options)
+    assert all(s.status in ("SKIPPED", "DONE") for s in capped.stages)
+    assert capped.lower_bound_pct <= capped.solution.max_level(capped.problem) / 10
+    assert verify(settled, rules, holders_after(settled, capped), 30) == []

@@ -12,6 +12,7 @@ ran past 19 minutes and 2.6 GB on budget 30).
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from datetime import date
@@ -91,6 +92,7 @@ def growth(rows: list[dict]) -> list[str]:
 
 def main() -> None:
     rows = [row for family in FAMILIES for row in measure(family)]
+    (HERE / ".cache" / "transfers.json").write_text(json.dumps(rows, indent=1, default=str))
     section = [
         START,
         "## Transfers at region scale: growth with the budget and the part size",

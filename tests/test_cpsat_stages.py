@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from optimiser.cpsat import StageRunner
@@ -73,6 +74,7 @@ def test_a_stage_past_the_deadline_is_skipped_and_keeps_its_hint():
     assert not outcome.ran and outcome.solution is hint and outcome.report.status == "SKIPPED"
 
 
+@pytest.mark.slow
 def test_a_model_too_large_to_build_in_time_is_skipped_and_the_local_answer_kept(monkeypatch):
     """Building costs time outside CP-SAT's limit, so beyond a size the stage is skipped, deterministically."""
     import optimiser.cpsat.stages as stages

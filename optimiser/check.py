@@ -100,6 +100,12 @@ def result_holders(instance: Instance, rules: Rules, folder: Path) -> dict[str, 
     return _holders(instance, rules, _read(folder, ALLOCATIONS_FILE), [])
 
 
+def result_unallocated(folder: Path) -> dict[str, str]:
+    """Each unallocated case's reason in a result folder; call ``check_result`` first."""
+    frame = _read(folder, UNALLOCATED_FILE)
+    return dict(zip(frame["crn"], frame["reason"], strict=True))
+
+
 def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     """Every inconsistency between the input, the rules and the result files; empty when sound. A file
     that cannot be read, or lacks a column, is itself the one problem reported."""
@@ -185,7 +191,7 @@ def _compare_reasons(
     instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...], frame: pd.DataFrame
 ) -> list[str]:
     """Each allocation's reason and receiver's name, pdu and team as re-derived from the holders."""
-    expected = {m.crn: m for m in moves(instance, rules, after, max_pct(loads, "wmt_pct_after"))}
+    expected = {m.crn: m for m in moves(instance, rules, after, loads)}
     staff = {w.staff_code: w for w in loads}
     problems = []
     for row, move in enumerate(frame.itertuples(index=False), start=2):

@@ -18,18 +18,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import pandas as pd
 import typer
 
 from .alerts import excessive, weeks_covered, window
 from .atomic import replace_folder
-from .check import check_result, result_holders
+from .check import check_result, result_holders, result_unallocated
 from .domain import Grade, Instance
 from .errors import InputError, VerificationError
 from .executor import Executor, default_workers
 from .explain import CaseStory, StaffStory, explain_case, explain_staff
 from .explain import to_dict as story_dict
-from .files import check_output_folder, read_input, unescape_cell
+from .files import check_output_folder, read_input
 from .generate import generate as generate_instance
 from .generate import write_instance
 from .history import (
@@ -718,9 +717,7 @@ def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, d
     problems = check_result(loaded.instance, loaded.rules, result)
     if problems:
         raise InputError(str(result), None, None, f"the result does not match {folder}: {problems[0]}")
-    frame = pd.read_csv(result / "unallocated.csv", dtype=str, keep_default_na=False)
-    left = {row.crn: unescape_cell(row.reason) for row in frame.itertuples(index=False)}
-    return loaded, summary, result_holders(loaded.instance, loaded.rules, result), left
+    return loaded, summary, result_holders(loaded.instance, loaded.rules, result), result_unallocated(result)
 
 
 def main() -> None:

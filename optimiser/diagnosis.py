@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .cpsat.conflict import ANYONE_UNCAPPED, ConflictProblem, Group, minimal_conflict
 from .domain import Case, Grade, Instance
 from .eligibility import Eligibility, Rule
 from .rules import Rules
-from .wmt import cap_pct, max_load
+
+if TYPE_CHECKING:
+    from .outcome import Workload
+from .wmt import cap_pct
 
 MAX_CASES_PER_CHECK = 5_000
 """A pdu with more stranded cases than this is described by counts only (each check stays quick)."""
@@ -93,19 +98,14 @@ def rule_of(reason: str) -> str:
 def diagnose(
     instance: Instance,
     rules: Rules,
-    after: dict[str, str],
+    loads: Sequence[Workload],
     unallocated: tuple[tuple[str, str], ...],
     max_transfers: int,
 ) -> Diagnosis:
-    """The diagnosis of one solution (``after``: every case's holder, '' when unallocated)."""
+    """The diagnosis of one solution (``loads``: every practitioner's workload, in the instance's order)."""
     by_rule = Counter(rule_of(reason) for _, reason in unallocated)
     elig = Eligibility(instance, rules)
-    loads = _loads(instance, rules, after)
-    above = tuple(
-        p.staff_code
-        for i, p in enumerate(instance.practitioners)
-        if (limit := max_load(p, rules, elig.capacity[i])) is not None and loads[i] > limit
-    )
+    above = tuple(w.staff_code for w in loads if w.limit is not None and w.points_after > w.limit)
     capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
     cases = {c.crn: c for c in instance.cases}
     pdus = sorted({cases[crn].pdu for crn in capped})
@@ -116,20 +116,11 @@ def diagnose(
         if stranded > MAX_CASES_PER_CHECK or time.monotonic() >= deadline:
             unexamined.append(pdu)
             continue
-        story = _conflict(instance, rules, elig, pdu, max_transfers, deadline)
+        story = _conflict(instance, rules, elig, loads, pdu, max_transfers, deadline)
         if story is not None:
             conflicts.append(story)
     by_count = dict(sorted(by_rule.items(), key=lambda kv: -kv[1]))
     return Diagnosis(by_count, above, tuple(conflicts), tuple(unexamined))
-
-
-def _loads(instance: Instance, rules: Rules, holders: dict[str, str]) -> list[int]:
-    index = instance.practitioner_index
-    load = [p.other_points for p in instance.practitioners]
-    for case in instance.cases:
-        if holders[case.crn]:
-            load[index[holders[case.crn]]] += rules.case_points(case)
-    return load
 
 
 class _RuleBook:
@@ -147,15 +138,21 @@ class _RuleBook:
 
 
 def _conflict(
-    instance: Instance, rules: Rules, elig: Eligibility, pdu: str, max_transfers: int, deadline: float
+    instance: Instance,
+    rules: Rules,
+    elig: Eligibility,
+    loads: Sequence[Workload],
+    pdu: str,
+    max_transfers: int,
+    deadline: float,
 ) -> ConflictStory | None:
     """The minimal conflicting rules among this pdu's staff for the cases that must be placed there."""
     staff = instance.practitioners
     near = [i for i in elig.in_pdu(pdu) if elig.capacity[i] > 0]
     around = set(near)
-    held_before = _loads(instance, rules, {c.crn: c.staff_code for c in instance.cases})
+    held_before = [w.points_before for w in loads]
     book = _RuleBook()
-    limit = [max_load(p, rules, elig.capacity[i]) for i, p in enumerate(staff)]
+    limit = [w.limit for w in loads]
     closed = [lim is not None and held_before[i] > lim for i, lim in enumerate(limit)]
     cap_rule: list[int | None] = [None] * len(staff)
     for i in near:

@@ -22,7 +22,7 @@ from .pipeline import solve_loaded
 from .reader import LoadedInstance
 from .reasons import Reasons
 from .results import SolveOptions
-from .wmt import cap_pct, cap_points, contracted_hours, max_load, wmt_pct
+from .wmt import cap_pct, cap_points, contracted_hours, wmt_pct
 
 SHOWN = 10
 """Eligible practitioners listed by name before 'and N more'."""
@@ -183,17 +183,14 @@ def explain_case(
     maximum = max_pct(loads, "wmt_pct_after")
     holder = after[crn]
     if holder and holder != case.staff_code:
-        reason = Reasons(instance, rules, after, maximum).of(case, holder).text()
+        reason = Reasons(instance, rules, loads, maximum).of(case, holder).text()
     elif holder:
         reason = "it stays with its holder: " + ("it is pinned." if case.pinned else "no transfer of it was needed.")
     else:
         reason = unallocated_reason
     elig = Eligibility(instance, rules)
     ranked = sorted(
-        (
-            _candidate(instance.practitioners[i].staff_code, by_code, holder, points, loaded)
-            for i in elig.eligible(case)
-        ),
+        (_candidate(instance.practitioners[i].staff_code, by_code, holder, points) for i in elig.eligible(case)),
         key=lambda c: (c.over_cap, c.pct_with_case, c.staff_code),
     )
     alternatives_to_try = [c.staff_code for c in ranked if not c.receiver and not c.over_cap][:alternatives]
@@ -215,17 +212,15 @@ def explain_case(
     return story
 
 
-def _candidate(code: str, loads: dict[str, Workload], holder: str, points: int, loaded: LoadedInstance) -> Candidate:
+def _candidate(code: str, loads: dict[str, Workload], holder: str, points: int) -> Candidate:
     w = loads[code]
     extra = 0 if code == holder else points
-    practitioner = loaded.instance.practitioners[loaded.instance.practitioner_index[code]]
-    limit = max_load(practitioner, loaded.rules, w.available_points)
     return Candidate(
         staff_code=code,
         name=w.name,
         grade=w.grade,
         pct_with_case=float(Fraction(100 * (w.points_after + extra), w.available_points)),
-        over_cap=limit is not None and code != holder and (w.points_after + points > limit or w.points_before > limit),
+        over_cap=code != holder and w.capped(points),
         receiver=code == holder,
     )
 
@@ -253,7 +248,7 @@ def explain_staff(loaded: LoadedInstance, after: dict[str, str], code: str) -> S
     w = by_code[code]
     practitioner = instance.practitioners[instance.practitioner_index[code]]
     cap = cap_pct(practitioner, rules)
-    reasons = Reasons(instance, rules, after, max_pct(loads, "wmt_pct_after"))
+    reasons = Reasons(instance, rules, loads, max_pct(loads, "wmt_pct_after"))
     received, gave = [], []
     for case in sorted(instance.cases, key=lambda c: c.crn):
         holder = after[case.crn]

@@ -154,8 +154,3 @@ def pdu_lines(outcome: Outcome, thresholds: tuple[Decimal, ...]) -> list[str]:
         f"{g.allocated} allocated, {g.transfers_in} transferred in, {g.practitioners} practitioners"
         for g in figures
     ]
-
-
-def diagnosis_lines(outcome: Outcome) -> list[str]:
-    """The diagnosis, when there is anything to diagnose."""
-    return outcome.diagnosis.lines()

@@ -18,7 +18,7 @@ from .eligibility import capped_out
 from .reasons import Reasons
 from .results import Action, Result, Status
 from .rules import Rules
-from .wmt import cap_pct, contracted_hours, floor_pct, practitioner_capacity, wmt_pct
+from .wmt import cap_pct, cap_points, contracted_hours, floor_pct, practitioner_capacity, wmt_pct
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,20 @@ class Workload:
     @property
     def wmt_pct_after(self) -> Decimal | None:
         return wmt_pct(self.points_after, self.available_points)
+
+    @property
+    def limit(self) -> int | None:
+        """The most points their cap allows (None: uncapped)."""
+        return None if self.cap_pct is None else cap_points(self.cap_pct, self.available_points)
+
+    def pct(self, points: int) -> Decimal | None:
+        """Their WMT % were they to hold ``points``."""
+        return wmt_pct(points, self.available_points)
+
+    def capped(self, extra: int) -> bool:
+        """Whether taking ``extra`` more points breaks their cap (or they were over it before the solve)."""
+        limit = self.limit
+        return limit is not None and (self.points_after + extra > limit or self.points_before > limit)
 
 
 @dataclass(frozen=True)
@@ -158,9 +172,9 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[
     )
 
 
-def moves(instance: Instance, rules: Rules, after: dict[str, str], maximum: Decimal) -> tuple[Move, ...]:
-    """New allocations and transfers, in crn order, each with its reason."""
-    reasons = Reasons(instance, rules, after, maximum)
+def moves(instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...]) -> tuple[Move, ...]:
+    """New allocations and transfers, in crn order, each with its reason (``loads``: the workloads of ``after``)."""
+    reasons = Reasons(instance, rules, loads, max_pct(loads, "wmt_pct_after"))
     out = []
     for case in sorted(instance.cases, key=lambda c: c.crn):
         new = after[case.crn]
@@ -184,7 +198,7 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
     """The users' view of a solve result, with the diagnosis of anything left unallocated."""
     after = holders_after(instance, result)
     loads = workloads(instance, rules, after)
-    made = moves(instance, rules, after, max_pct(loads, "wmt_pct_after"))
+    made = moves(instance, rules, after, loads)
     reasons = dict(result.problem.unplaceable)
     left = tuple(
         sorted(
@@ -194,7 +208,7 @@ def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
         )
     )
     options = result.options
-    diagnosis = diagnose(instance, rules, after, left, options.max_transfers)
+    diagnosis = diagnose(instance, rules, loads, left, options.max_transfers)
     summary = Summary(
         status=result.status,
         max_wmt_pct_before=float(max_pct(loads, "wmt_pct_before")),

@@ -9,31 +9,17 @@ WMT before and after, and where keeping the case would have left them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .domain import Case, Instance
 from .eligibility import Eligibility, Signature, wording
 from .rules import Rules
-from .wmt import max_load, practitioner_capacity, wmt_pct
 
-
-@dataclass(frozen=True)
-class Standing:
-    """One practitioner's points before and after the solve, and the most they may hold (None: uncapped)."""
-
-    staff_code: str
-    available: int
-    before: int
-    after: int
-    limit: int | None
-
-    def pct(self, points: int) -> Decimal | None:
-        return wmt_pct(points, self.available)
-
-    def capped(self, extra: int) -> bool:
-        """Whether taking ``extra`` more points breaks their cap (or they were over it before the solve)."""
-        return self.limit is not None and (self.after + extra > self.limit or self.before > self.limit)
+if TYPE_CHECKING:
+    from .outcome import Workload
 
 
 @dataclass(frozen=True)
@@ -90,18 +76,19 @@ def _pct(value: Decimal | None) -> str:
 @dataclass(frozen=True)
 class _Field:
     capped: frozenset[str]
-    lowest: tuple[Standing, ...]
+    lowest: tuple[Workload, ...]
 
 
 class Reasons:
     """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one."""
 
-    def __init__(self, instance: Instance, rules: Rules, after: dict[str, str], maximum: Decimal):
+    def __init__(self, instance: Instance, rules: Rules, loads: Sequence[Workload], maximum: Decimal):
+        """``loads``: every practitioner's workload after the solve, in the instance's order."""
         self.instance = instance
         self.rules = rules
         self.maximum = maximum
         self.eligibility = Eligibility(instance, rules)
-        self.standing = _standings(instance, rules, after)
+        self.standing = loads
         self._known: dict[tuple[Signature, int, str, str], Reason] = {}
         self._field: dict[tuple[Signature, int, str], _Field] = {}
 
@@ -123,7 +110,7 @@ class Reasons:
             ]
             capped = frozenset(s.staff_code for s in others if s.capped(points))
             room = [s for s in others if s.staff_code not in capped]
-            lowest = sorted(room, key=lambda s: ((s.after + points) / s.available, s.staff_code))[:2]
+            lowest = sorted(room, key=lambda s: ((s.points_after + points) / s.available_points, s.staff_code))[:2]
             self._field[key] = _Field(capped, tuple(lowest))
         return self._field[key]
 
@@ -136,8 +123,8 @@ class Reasons:
         to = self.standing[self.instance.practitioner_index[receiver]]
         reason = Reason(
             receiver=receiver,
-            receiver_before=to.pct(to.before),
-            receiver_after=to.pct(to.after),
+            receiver_before=to.pct(to.points_before),
+            receiver_after=to.pct(to.points_after),
             eligible=len(eligible),
             total=len(staff),
             excluded=tuple(
@@ -145,7 +132,7 @@ class Reasons:
             ),
             capped=capped,
             alternative=None if best is None else best.staff_code,
-            alternative_pct=None if best is None else best.pct(best.after + points),
+            alternative_pct=None if best is None else best.pct(best.points_after + points),
             maximum=self.maximum,
         )
         if not case.staff_code:
@@ -154,24 +141,7 @@ class Reasons:
         return replace(
             reason,
             holder=held.staff_code,
-            holder_before=held.pct(held.before),
-            holder_after=held.pct(held.after),
-            holder_keeping=held.pct(held.after + points),
+            holder_before=held.pct(held.points_before),
+            holder_after=held.pct(held.points_after),
+            holder_keeping=held.pct(held.points_after + points),
         )
-
-
-def _standings(instance: Instance, rules: Rules, after: dict[str, str]) -> list[Standing]:
-    index = instance.practitioner_index
-    before = [p.other_points for p in instance.practitioners]
-    now = list(before)
-    for case in instance.cases:
-        points = rules.case_points(case)
-        if case.staff_code:
-            before[index[case.staff_code]] += points
-        if after[case.crn]:
-            now[index[after[case.crn]]] += points
-    out = []
-    for i, p in enumerate(instance.practitioners):
-        available = practitioner_capacity(p, rules)
-        out.append(Standing(p.staff_code, available, before[i], now[i], max_load(p, rules, available)))
-    return out

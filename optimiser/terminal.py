@@ -12,7 +12,7 @@ from rich.table import Table
 
 from .domain import Instance
 from .eligibility import Eligibility
-from .narrative import average_sentence, count_sentences, diagnosis_lines, pdu_lines, status_sentence, who
+from .narrative import average_sentence, count_sentences, pdu_lines, status_sentence, who
 from .outcome import Outcome, Workload, max_pct, over, workloads
 from .results import Status
 from .rules import Rules
@@ -31,7 +31,7 @@ def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
     if per_pdu:
         lines.append("  By pdu (highest WMT before -> after, and who):")
         lines += [f"    {line}" for line in per_pdu]
-    lines += [f"  {line}" for line in diagnosis_lines(outcome)]
+    lines += [f"  {line}" for line in outcome.diagnosis.lines()]
     return "\n".join(lines)
 
 

@@ -50,6 +50,8 @@ class Family:
     peers: bool
     seeds: tuple[int, ...] = (1, 2, 3)
     """The product, greedy and (with peers) the LP bound run on every seed; the 60 s peers on the first only."""
+    peer_budgets: tuple[int, ...] | None = None
+    """Budgets the 60 s peers run at (None: every budget)."""
 
 
 FAMILIES = (
@@ -158,7 +160,8 @@ def bench(family: Family) -> list[dict]:
             print(f"{family.name} seed {seed} budget {budget}: product {json.dumps(row['product'])}", flush=True)
             row["greedy"] = in_child(run_greedy, folder, budget)
             target = row["product"]["max_pct"]
-            peers = ("lp", "cpsat", "highs") if seed == family.seeds[0] else ("lp",)
+            slow_peers = seed == family.seeds[0] and (family.peer_budgets is None or budget in family.peer_budgets)
+            peers = ("lp", "cpsat", "highs") if slow_peers else ("lp",)
             for peer in peers if family.peers else ():
                 row[peer] = in_child(run_peer, peer, folder, budget, target)
                 print(f"  {peer}: {json.dumps(row[peer])}", flush=True)
@@ -236,6 +239,21 @@ def render(rows: list[dict], families: list[Family]) -> str:
     return "\n".join(lines) + "\n"
 
 
+SECTION = "<!-- "
+"""How the sections other scripts own in RESULTS.md begin (``<!-- NAME:start -->`` ... ``<!-- NAME:end -->``)."""
+
+
+def write_section(name: str, lines: list[str]) -> None:
+    """Replace (or append) the section ``name`` of RESULTS.md, leaving the rest as it is."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    results = HERE / "RESULTS.md"
+    text = results.read_text() if results.exists() else ""
+    if start in text:
+        text = text[: text.index(start)] + text[text.index(end) + len(end) :].lstrip("\n")
+    results.write_text(text.rstrip("\n") + "\n\n" + "\n".join([start, *lines, end]) + "\n")
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("families", nargs="*", default=[f.name for f in FAMILIES])
@@ -243,7 +261,7 @@ def main() -> None:
     rows = [row for family in chosen for row in bench(family)]
     text = render(rows, chosen)
     previous = (HERE / "RESULTS.md").read_text() if (HERE / "RESULTS.md").exists() else ""
-    kept = previous[previous.index("<!-- scenarios:start -->") :] if "<!-- scenarios:start -->" in previous else ""
+    kept = previous[previous.index(SECTION) :] if SECTION in previous else ""  # the other scripts' sections
     (HERE / "RESULTS.md").write_text(text + ("\n" + kept if kept else ""))
     (HERE / ".cache" / "results.json").write_text(json.dumps(rows, indent=1))
     print(text)

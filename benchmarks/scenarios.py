@@ -27,10 +27,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from run import FAMILIES, instance_folder  # noqa: E402
+from run import FAMILIES, instance_folder, write_section  # noqa: E402
 
 REPEATS = 3
-START, END = "<!-- scenarios:start -->", "<!-- scenarios:end -->"
 SCENARIOS = {
     "two-leave.toml": '[[leave]]\nstaff_code = "PDU001-002"\n[[leave]]\nstaff_code = "PDU001-003"\n',
     "recruits.toml": '[[join]]\ngrade = "PO"\ncount = 4\npdu = "PDU002"\n',
@@ -154,7 +153,6 @@ def main() -> None:
     work = HERE / ".cache" / "scenarios"
     work.mkdir(parents=True, exist_ok=True)
     section = [
-        START,
         "## What-if, trade-off and staffing",
         "",
         f"Run on {date.today().isoformat()} with `python benchmarks/scenarios.py`: {platform.machine()}, "
@@ -163,14 +161,8 @@ def main() -> None:
         *whatif_against_solve(region, work),
         *tradeoffs(work),
         *staffing(region, work),
-        END,
     ]
-    results = HERE / "RESULTS.md"
-    text = results.read_text() if results.exists() else ""
-    if START in text:
-        text = text[: text.index(START)] + text[text.index(END) + len(END) :].lstrip("\n")
-    results.write_text(text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n")
-    print("\n".join(section))
+    write_section("scenarios", section)
 
 
 if __name__ == "__main__":

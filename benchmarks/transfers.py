@@ -17,30 +17,12 @@ import os
 import platform
 from datetime import date
 
-from run import HERE, Family, _best_bound, _fmt, in_child, instance_folder, run_greedy, run_peer, run_product
+from run import HERE, Family, _best_bound, _fmt, bench, write_section
 
-START, END = "<!-- transfers:start -->", "<!-- transfers:end -->"
 FAMILIES = (
-    Family("region-1000", 600, 1000, 10, (0, 30, 100, 300), peers=True),
+    Family("region-1000", 600, 1000, 10, (0, 30, 100, 300), peers=True, peer_budgets=(100, 300)),
     Family("region-1000-one-pdu", 600, 1000, 1, (0, 30, 100, 300), peers=False, seeds=(1,)),
 )
-PEER_BUDGETS = (100, 300)
-
-
-def measure(family: Family) -> list[dict]:
-    rows = []
-    for seed in family.seeds:
-        folder = str(instance_folder(family, seed))
-        for budget in family.budgets:
-            row = {"family": family.name, "seed": seed, "budget": budget}
-            row["product"] = in_child(run_product, folder, budget)
-            row["greedy"] = in_child(run_greedy, folder, budget)
-            peers = ("lp", "cpsat", "highs") if seed == 1 and budget in PEER_BUDGETS else ("lp",)
-            for peer in peers if family.peers else ():
-                row[peer] = in_child(run_peer, peer, folder, budget, row["product"]["max_pct"])
-            print(family.name, seed, budget, {k: v for k, v in row["product"].items() if k != "peak_mb"}, flush=True)
-            rows.append(row)
-    return rows
 
 
 def table(rows: list[dict]) -> list[str]:
@@ -91,10 +73,9 @@ def growth(rows: list[dict]) -> list[str]:
 
 
 def main() -> None:
-    rows = [row for family in FAMILIES for row in measure(family)]
+    rows = [row for family in FAMILIES for row in bench(family)]
     (HERE / ".cache" / "transfers.json").write_text(json.dumps(rows, indent=1, default=str))
     section = [
-        START,
         "## Transfers at region scale: growth with the budget and the part size",
         "",
         f"Run on {date.today().isoformat()} with `python benchmarks/transfers.py`: {platform.machine()}, "
@@ -107,14 +88,8 @@ def main() -> None:
         *growth(rows),
         "",
         *table(rows),
-        END,
     ]
-    results = HERE / "RESULTS.md"
-    text = results.read_text() if results.exists() else ""
-    if START in text:
-        text = text[: text.index(START)] + text[text.index(END) + len(END) :].lstrip("\n")
-    results.write_text(text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n")
-    print("\n".join(section))
+    write_section("transfers", section)
 
 
 if __name__ == "__main__":

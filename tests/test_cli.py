@@ -35,6 +35,7 @@ def test_tiny_reaches_the_optimum_its_readme_explains(tmp_path):
     work = pd.read_csv(out / "workload.csv", dtype=str).set_index("staff_code")
     assert work.loc["PO1", "wmt_pct_after"] == "70.2" and work.loc["PSO1", "wmt_pct_after"] == "37.3"
     assert work.loc["PQ1", "cap_pct"] == "100" and pd.isna(work.loc["SPO1", "wmt_pct_after"])
+    assert (work.loc["PO1", "name"], work.loc["PO1", "team_code"]) == ("Asha Patel", "T1")
     left = pd.read_csv(out / "unallocated.csv", dtype=str)
     assert list(left["crn"]) == ["U10"] and "pdu 'NORTH'" in left["reason"][0]
     assert "80.0% before -> 80.0% after" in result.output

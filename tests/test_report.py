@@ -63,6 +63,17 @@ def test_the_report_is_one_self_contained_page_with_every_section(tmp_path):
     assert "100%, 110%, 120%" in text and "Practitioner LDN-001" in text and "PQiP 4.5 h" in html
 
 
+def test_a_region_report_has_figures_per_pdu_and_a_chart_per_pdu(tmp_path):
+    from optimiser.generate import generate, write_instance
+
+    instance = tmp_path / "region"
+    write_instance(instance, generate(120, 200, 4, 3))
+    page = Page(_solve(instance, tmp_path / "out"))
+    text = " ".join(page.text)
+    assert "By pdu" in text and all(f"PDU00{i}" in text for i in (1, 2, 3))
+    assert [t for t, _ in page.tags].count("svg") == 3 and "pdu PDU002" in text
+
+
 def test_every_value_is_escaped(tiny_copy, tmp_path):
     staff = tiny_copy / "practitioners.csv"
     staff.write_text(

@@ -40,6 +40,16 @@ class CaseClass:
 
 
 @dataclass(frozen=True)
+class Pool:
+    """Case classes of the same points that the same practitioners may hold: to a receiver their cases are
+    interchangeable, whoever holds them now, so the model counts what each receives from the pool."""
+
+    points: int
+    holders: tuple[int, ...]
+    classes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class AllocationProblem:
     """The solver's view: capacities, fixed loads, caps and case classes, all integers."""
 
@@ -59,9 +69,17 @@ class AllocationProblem:
         return len(self.staff_codes)
 
     @cached_property
+    def pools(self) -> tuple[Pool, ...]:
+        """The classes grouped into pools, in class order."""
+        grouped: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+        for k, c in enumerate(self.classes):
+            grouped[(c.points, c.holders)].append(k)
+        return tuple(Pool(points, holders, tuple(ks)) for (points, holders), ks in grouped.items())
+
+    @cached_property
     def take_variables(self) -> int:
-        """How many class x receiver counts a model of this problem has (its size)."""
-        return sum(len(c.targets) for c in self.classes)
+        """How many counts a model of this problem has (its size): pool x receiver, and held class sheds."""
+        return sum(len(pool.holders) for pool in self.pools) + sum(c.holder is not None for c in self.classes)
 
     @cached_property
     def varying(self) -> frozenset[int]:

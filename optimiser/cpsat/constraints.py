@@ -28,13 +28,9 @@ class Bounds:
 
 
 def add_constraints(model: cp_model.CpModel, problem: AllocationProblem, v: Variables, bounds: Bounds) -> None:
-    """Every case placed once (or counted unallocated), caps, the maximum, the transfer budget, earlier optima."""
-    for k, cls in enumerate(problem.classes):
-        placed = sum(v.take[k].values())
-        if cls.holder is None:
-            model.add(placed + v.unallocated.get(k, 0) == cls.count)
-        else:
-            model.add(placed <= cls.count)
+    """Every case handed out by its pool is received once (or counted unallocated), caps, the maximum, the transfer budget, earlier optima."""
+    for g, received in enumerate(v.receive):
+        model.add(sum(received.values()) + v.unallocated.get(g, 0) == v.supply(problem, g))
     for p in range(problem.n):
         cap = problem.max_load[p]
         if cap is not None:

@@ -28,11 +28,15 @@ class AllocationModel:
     def add_hint(self, solution: Solution) -> None:
         """Start the search from an earlier stage's solution (always feasible for the next stage)."""
         problem, v = self.problem, self.vars
-        for k, taken in enumerate(v.take):
-            for p, var in taken.items():
-                self.model.add_hint(var, solution.counts[k].get(p, 0))
-        for k, var in v.unallocated.items():
-            self.model.add_hint(var, solution.unallocated[k])
+        for k, var in v.shed.items():
+            cls = problem.classes[k]
+            self.model.add_hint(var, cls.count - sum(n for p, n in solution.counts[k].items() if p == cls.holder))
+        for pool, received in zip(problem.pools, v.receive, strict=True):
+            for p, var in received.items():
+                got = sum(solution.counts[k].get(p, 0) for k in pool.classes if problem.classes[k].holder != p)
+                self.model.add_hint(var, got)
+        for g, var in v.unallocated.items():
+            self.model.add_hint(var, sum(solution.unallocated[k] for k in problem.pools[g].classes))
         levels = solution.levels(problem)
         varying = [levels[p] for p in range(problem.n) if problem.available[p] > 0 and p in problem.varying]
         self.model.add_hint(v.max_level, max([*varying, problem.level_range[0]]))
@@ -44,18 +48,36 @@ class AllocationModel:
                 self.model.add_hint(at, p in in_band)
 
     def read(self, solver: cp_model.CpSolver) -> Solution:
-        """The solver's solution as class counts (held cases not taken stay with their holder)."""
-        counts = []
-        for k, cls in enumerate(self.problem.classes):
-            taken = {p: solver.value(var) for p, var in self.vars.take[k].items()}
-            taken = {p: n for p, n in taken.items() if n}
-            if cls.holder is not None:
-                stay = cls.count - sum(taken.values())
-                if stay:
-                    taken[cls.holder] = stay
-            counts.append(taken)
-        unallocated = tuple(
-            solver.value(self.vars.unallocated[k]) if k in self.vars.unallocated else 0
-            for k in range(len(self.problem.classes))
-        )
-        return Solution(counts=tuple(counts), unallocated=unallocated)
+        """The solver's solution as class counts: each pool's receipts handed out from its classes in order
+        (a holder receiving from its own pool keeps its own cases first, so no case moves for nothing)."""
+        problem, v = self.problem, self.vars
+        counts: list[dict[int, int]] = [{} for _ in problem.classes]
+        unallocated = [0] * len(problem.classes)
+        for g, pool in enumerate(problem.pools):
+            wanted = {p: n for p, var in v.receive[g].items() if (n := solver.value(var))}
+            left = solver.value(v.unallocated[g]) if g in v.unallocated else 0
+            handed: list[tuple[int, int]] = []
+            for k in pool.classes:
+                cls = problem.classes[k]
+                if cls.holder is None:
+                    unallocated[k] = min(left, cls.count)
+                    left -= unallocated[k]
+                    handed.append((k, cls.count - unallocated[k]))
+                    continue
+                shed = solver.value(v.shed[k])
+                back = min(shed, wanted.get(cls.holder, 0))
+                if back:
+                    wanted[cls.holder] -= back
+                if cls.count - shed + back:
+                    counts[k][cls.holder] = cls.count - shed + back
+                handed.append((k, shed - back))
+            receivers = iter(sorted(wanted.items()))
+            p, room = 0, 0
+            for k, n in handed:
+                while n:
+                    while not room:
+                        p, room = next(receivers)
+                    given = min(n, room)
+                    counts[k][p] = counts[k].get(p, 0) + given
+                    n, room = n - given, room - given
+        return Solution(counts=tuple(counts), unallocated=tuple(unallocated))

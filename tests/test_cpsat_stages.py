@@ -96,3 +96,38 @@ def test_a_model_too_large_to_build_in_time_is_skipped_and_the_local_answer_kept
     assert all(s.status in ("SKIPPED", "DONE") for s in capped.stages)
     assert capped.lower_bound_pct <= capped.solution.max_level(capped.problem) / 10
     assert verify(settled, rules, holders_after(settled, capped), 30) == []
+
+
+class _Values:
+    """A stand-in for a solved CpSolver: the value of each variable by name."""
+
+    def __init__(self, values: dict[str, int]):
+        self.values = values
+
+    def value(self, var) -> int:
+        return self.values.get(var.name, 0)
+
+
+def test_a_pool_returns_a_holders_own_cases_first_and_hands_the_rest_to_others():
+    """Practitioners 0 and 1 hold interchangeable cases (one pool); 2 may take them too. The model says
+    each sheds one, and 1 and 2 each receive one from the pool: read back, 1 keeps its own case (nothing
+    moves for nothing) and 0's goes to 2, a single transfer, not A->B plus B->C."""
+    from optimiser.cpsat.model import AllocationModel
+
+    problem = AllocationProblem(
+        staff_codes=("A", "B", "C"),
+        available=(100, 100, 100),
+        base_load=(0, 0, 0),
+        max_load=(None, None, None),
+        classes=(
+            CaseClass(points=10, crns=("X1", "X2"), holder=0, targets=(1, 2)),
+            CaseClass(points=10, crns=("Y1",), holder=1, targets=(0, 2)),
+        ),
+        max_transfers=5,
+        unplaceable=(),
+    )
+    assert len(problem.pools) == 1
+    built = AllocationModel(problem, Bounds(), Goal.TRANSFERS)
+    solution = built.read(_Values({"s0": 1, "s1": 1, "r0_1": 1, "r0_2": 1}))
+    assert solution.counts == ({0: 1, 2: 1}, {1: 1})
+    assert solution.transfers(problem) == 1

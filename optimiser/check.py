@@ -9,8 +9,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .domain import Instance
 from .errors import InputError
@@ -30,6 +29,9 @@ from .writer import (
     format_pct,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 REQUIRED = {
     ALLOCATIONS_FILE: ALLOCATION_COLUMNS,
     UNALLOCATED_FILE: UNALLOCATED_COLUMNS,
@@ -43,6 +45,8 @@ class Unreadable(Exception):
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
     """A result CSV as text cells, or Unreadable naming what is wrong with it."""
+    import pandas as pd  # loaded only to check: validate and the other commands start faster
+
     try:
         frame = pd.read_csv(io.BytesIO(read_input(folder / name)), dtype=str, keep_default_na=False)
     except InputError as exc:

@@ -18,9 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.util.exc import CommandError
 from sqlalchemy import (
     JSON,
     Column,
@@ -169,6 +166,8 @@ class History:
     """An open, migrated history database. Every failure is a HistoryError with one plain line."""
 
     def __init__(self, url: str):
+        from alembic.util.exc import CommandError  # alembic loads only with a database: validate need not pay for it
+
         self.url = url
         try:
             sqlite = make_url(url).get_backend_name() == "sqlite"
@@ -265,6 +264,9 @@ def _utc(value: datetime) -> datetime:
 
 def migrate(engine: Engine) -> None:
     """Bring the database's schema to the latest migration."""
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:

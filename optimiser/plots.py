@@ -6,23 +6,32 @@ import io
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-
-import matplotlib
-
-matplotlib.use("Agg")
 from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
-
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .outcome import Workload
     from .tradeoff import TradeoffPoint
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot with the offline backend, loaded on first drawing (it costs a good part of a
+    second that commands drawing nothing need not pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
 
 THRESHOLD_COLOURS = ("#2e7d32", "#f9a825", "#c62828")
 
 
 def tradeoff_png(points: Sequence[TradeoffPoint], thresholds: Sequence[Decimal], title: str) -> bytes:
     """The best maximum WMT % against the transfer budget, with the proven bound and the threshold lines."""
+    plt = _pyplot()
     budgets = [p.max_transfers for p in points]
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=120)
     axes.step(budgets, [float(p.max_wmt_pct) for p in points], where="post", marker="o", label="best maximum found")
@@ -62,16 +71,16 @@ SVG_STYLE: Any = {"svg.hashsalt": "caseload-optimiser", "svg.fonttype": "none", 
 """Deterministic element ids and real text (selectable, small), so a report is the same for the same result."""
 
 
-def _svg(figure: plt.Figure) -> str:
+def _svg(figure: Figure) -> str:
     """A figure as an inline <svg> element (no XML prolog, no date)."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(figure)
+    _pyplot().close(figure)
     text = buffer.getvalue()
     return re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
 
 
-def _margins(figure: plt.Figure, label_chars: int) -> None:
+def _margins(figure: Figure, label_chars: int) -> None:
     """Room for the row labels and the axis text, set directly: a layout engine measures every label,
     which costs more than drawing the chart."""
     width, height = figure.get_size_inches()
@@ -86,6 +95,7 @@ def workload_svg(loads: Sequence[Workload], thresholds: Sequence[Decimal], title
         (w for w in loads if w.wmt_pct_after is not None and w.wmt_pct_before is not None),
         key=lambda w: (-(w.wmt_pct_after or 0), w.staff_code),
     )
+    plt = _pyplot()
     with plt.rc_context(SVG_STYLE):
         figure, axes = plt.subplots(figsize=(9, max(2.2, 0.2 * len(rated) + 1.3)))
         rows = range(len(rated))
@@ -116,6 +126,7 @@ def whatif_svg(
     names: Sequence[str], maxima: Sequence[float], means: Sequence[float], thresholds: Sequence[Decimal]
 ) -> str:
     """The highest and the mean WMT % after allocation, per what-if run."""
+    plt = _pyplot()
     with plt.rc_context(SVG_STYLE):
         figure, axes = plt.subplots(figsize=(9, max(2.2, 0.45 * len(names) + 1.2)))
         rows = list(range(len(names)))

@@ -104,3 +104,19 @@ def test_rules_file_is_applied(tmp_path):
     folder = make(tmp_path / "i", GOOD_P, GOOD_C)
     (folder / "rules.toml").write_text("protected_cap_pct = 90\n")
     assert read_instance(folder).rules.protected_cap_pct == Decimal(90)
+
+
+def test_the_garbage_collector_is_back_on_after_a_read_good_or_bad(tmp_path, monkeypatch):
+    """Reading pauses the cyclic collector for speed; it must never leave it off."""
+    import gc
+
+    write_csv(tmp_path / "practitioners.csv", ["staff_code", "grade"], [["A", "PO"]])
+    write_csv(tmp_path / "cases.csv", ["crn", "tier", "rosh", "staff_code"], [["X", "A3", "LOW", "A"]])
+    paused = []
+    monkeypatch.setattr(gc, "disable", lambda real=gc.disable: (paused.append(True), real())[1])
+    read_instance(tmp_path)
+    assert paused and gc.isenabled()
+    write_csv(tmp_path / "cases.csv", ["crn", "tier", "rosh", "staff_code"], [["X", "A3", "LOW", "NOBODY"]])
+    with pytest.raises(InputError):
+        read_instance(tmp_path)
+    assert gc.isenabled()

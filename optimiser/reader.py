@@ -212,12 +212,15 @@ def read_cases_file(path: Path) -> tuple[list[Case], list[str]]:
 def _collector_paused() -> Iterator[None]:
     """Reading builds hundreds of thousands of small objects and no reference cycles; the cyclic garbage
     collector would scan them again and again as they accumulate (half the read time of a national
-    instance), so it waits until the read is done."""
+    instance), so it waits until the read is done. What was read then lives for the whole run, so it is
+    frozen (``gc.freeze``): later collections skip it, where the first would rescan all of it (a national
+    validate's summary took 2.6 s instead of 1.1 s). Frozen objects are still freed when unreferenced."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 

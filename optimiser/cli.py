@@ -9,6 +9,8 @@ interrupted by SIGINT (130) or SIGTERM (143), nothing written.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -720,5 +722,37 @@ def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, d
     return loaded, summary, result_holders(loaded.instance, loaded.rules, result), result_unallocated(result)
 
 
+class _Readerless:
+    """Standard output that outlives its reader: when a pipe's reader has gone (``| head -1``), the rest
+    goes to /dev/null and the command carries on, so it ends with its own exit status rather than click's
+    1 for a closed pipe (1 is the contract's "cases left unallocated")."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._discard()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def _discard(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main() -> None:
+    """The ``optimiser`` command."""
+    sys.stdout = _Readerless(sys.stdout)
     app()

@@ -20,6 +20,7 @@ from optimiser.files import escape_cell, unescape_cell
 from .conftest import ROOT, TINY
 from .test_cli import run
 
+LONDON = ROOT / "instances" / "london-pdu"
 ONE_LINE_ERRORS = 1
 
 
@@ -515,3 +516,30 @@ def test_an_existing_cluster_by_address_gives_the_same_files(tmp_path):
                 if p.is_file() and p.name != "summary.json"
             }
     assert outs["here"] == outs["cluster"]
+
+
+@pytest.mark.parametrize(
+    ("command", "lines_read"),
+    [
+        (["solve", str(LONDON), "--out", "{tmp}/out", "--db", "{tmp}/h.db"], 1),
+        (["solve", str(LONDON), "--out", "{tmp}/out", "--no-history", "--json"], 0),
+        (["validate", str(TINY)], 0),
+        (["rules"], 0),
+    ],
+)
+def test_a_reader_that_goes_away_does_not_change_the_exit_status(tmp_path, command, lines_read):
+    """london-pdu allocates every case (exit 0), so a closed pipe's 1 would show."""
+    # `optimiser ... | head -1`: a closed stdout ends the output, never the run or its status (click alone
+    # exits 1, which the contract reserves for cases left unallocated).
+    args = [sys.executable, "-m", "optimiser", *(a.format(tmp=tmp_path) for a in command)]
+    whole = subprocess.run(args, capture_output=True, text=True)
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for _ in range(lines_read):
+        process.stdout.readline()
+    process.stdout.close()  # the reader is gone, as `head` goes
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == whole.returncode == 0
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
+    if command[0] == "solve":
+        assert (tmp_path / "out" / "summary.json").exists()

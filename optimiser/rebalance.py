@@ -69,7 +69,7 @@ class Rebalancer:
             if -neg != self.ratio(p):
                 heapq.heapreplace(heap, (-self.ratio(p), p))
                 continue
-            q = self._improve(p)
+            q = self._improve(p, stop)
             if q is None:
                 break
             moved = True
@@ -83,15 +83,18 @@ class Rebalancer:
         while moved and not stop():
             moved = self.lower_top(stop)
             for p in sorted(self.active, key=lambda p: (-self.ratio(p), p)):
-                while not stop() and self._improve(p) is not None:
+                while not stop() and self._improve(p, stop) is not None:
                     moved = True
 
-    def _improve(self, p: int) -> int | None:
+    def _improve(self, p: int, stop: Callable[[], bool]) -> int | None:
         """Apply the best re-split of p with a partner that lowers p's ratio without lifting the partner
-        to it; the partner, or None when no such split exists."""
+        to it; the partner, or None when no such split exists (or time ran out: on a part of hundreds of
+        practitioners one call tries hundreds of partners)."""
         current = self.ratio(p)
         best_q, best = None, None
         for q in self.partners[p]:
+            if stop():
+                break
             split = self._split(p, q)
             if split is not None and split.top < current and (best is None or split.top < best.top):
                 best_q, best = q, split
@@ -161,7 +164,7 @@ class Rebalancer:
                 kept.append(k)
         return kept
 
-    def shed(self, p: int) -> bool:
+    def shed(self, p: int, stop: Callable[[], bool]) -> bool:
         """Transfer one of p's held cases to a partner, re-splitting the two's movable cases around it, where that
         lowers p without lifting the partner to p's level; the best such move, or False if there is none."""
         problem, current = self.problem, self.ratio(p)
@@ -171,6 +174,8 @@ class Rebalancer:
             if cls.holder != p or not self.staying[k]:
                 continue
             for q in cls.targets:
+                if stop():
+                    break
                 if (q, cls.points) in tried or problem.available[q] <= 0:
                     continue
                 tried.add((q, cls.points))
@@ -205,7 +210,7 @@ class Rebalancer:
         self.lower_top(stop)
         if not self.active:
             return
-        while self.transfers < budget and not stop() and self.shed(self._top()):
+        while self.transfers < budget and not stop() and self.shed(self._top(), stop):
             self.lower_top(stop)
 
     def _top(self) -> int:

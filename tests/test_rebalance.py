@@ -78,3 +78,26 @@ def test_shedding_moves_a_held_case_only_when_it_lowers_the_top():
     # P0 holds 200 + 600 = 800; moving one 300 gives 500 | 400: the best; a second would give 200 | 700
     best = lower_max(problem, greedy(problem), _never)
     assert best.max_level(problem) == 500 and best.transfers(problem) == 1
+
+
+def test_the_local_search_stops_within_a_step_when_time_is_up(monkeypatch):
+    """On a part of hundreds of practitioners one re-split or shedding step tries hundreds of partners
+    (seconds); the deadline is checked before each, so a run never ends long after its time limit."""
+    from optimiser import rebalance
+    from optimiser.generate import generate
+    from optimiser.problem import compile_problem
+    from optimiser.rules import load_rules
+
+    problem = compile_problem(generate(40, 200, 3), load_rules(None), max_transfers=20)
+    splits = []
+    real = rebalance.best_split
+    monkeypatch.setattr(rebalance, "best_split", lambda *a: (splits.append(1), real(*a))[1])
+    asked = []
+
+    def stop_after_ten() -> bool:
+        asked.append(1)
+        return len(asked) > 10
+
+    found = lower_max(problem, greedy(problem), stop_after_ten)
+    assert len(splits) <= 10
+    _sound(problem, found)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
+from .lazy import cp_model
 
 ANYONE_UNCAPPED = -1
 

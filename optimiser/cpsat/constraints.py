@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 from ..problem import AllocationProblem
 from ..wmt import SCALE
+from .lazy import cp_model
 from .variables import Variables
 
 

@@ -4,11 +4,10 @@ earlier stages' optima as constraints (see ``stages.py`` and ``solve.py``)."""
 
 from __future__ import annotations
 
-from ortools.sat.python import cp_model
-
 from ..problem import AllocationProblem
 from ..results import Solution
 from .constraints import Bounds, add_constraints
+from .lazy import cp_model
 from .objective import Goal, Objective, top_band
 from .variables import Variables
 

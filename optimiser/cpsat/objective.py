@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import Enum
 
-from ortools.sat.python import cp_model
-
 from ..problem import AllocationProblem
 from ..wmt import SCALE
+from .lazy import cp_model
 from .variables import Variables
 
 

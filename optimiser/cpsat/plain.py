@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ortools.sat.python import cp_model
-
 from ..problem import AllocationProblem
 from ..wmt import SCALE
+from .lazy import cp_model
 
 
 @dataclass

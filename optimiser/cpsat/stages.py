@@ -10,12 +10,11 @@ import math
 import time
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from ..interrupt import Cancellation
 from ..problem import AllocationProblem
 from ..results import Solution, StageReport, StageStatus
 from .constraints import Bounds
+from .lazy import cp_model
 from .model import AllocationModel
 from .objective import Goal
 

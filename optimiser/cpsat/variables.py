@@ -9,9 +9,8 @@ count per class x receiver, and CP-SAT proves its transfer counts where that one
 
 from __future__ import annotations
 
-from ortools.sat.python import cp_model
-
 from ..problem import AllocationProblem
+from .lazy import cp_model
 
 
 class Variables:

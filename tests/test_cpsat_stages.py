@@ -131,3 +131,22 @@ def test_a_pool_returns_a_holders_own_cases_first_and_hands_the_rest_to_others()
     solution = built.read(_Values({"s0": 1, "s1": 1, "r0_1": 1, "r0_2": 1}))
     assert solution.counts == ({0: 1, 2: 1}, {1: 1})
     assert solution.transfers(problem) == 1
+
+
+def test_or_tools_loads_on_first_use_once_from_many_threads():
+    """A worker of a real cluster may build its first models side by side: each sees the one real module."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from optimiser.cpsat.lazy import cp_model\n"
+        "assert 'numpy' not in sys.modules\n"
+        "seen = []\n"
+        "threads = [threading.Thread(target=lambda: seen.append(cp_model.CpModel)) for _ in range(8)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "from ortools.sat.python import cp_model as real\n"
+        "print(len(seen), all(s is real.CpModel for s in seen))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["8", "True"]

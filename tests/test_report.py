@@ -162,3 +162,22 @@ def test_chromium_renders_a_report_with_many_pdus_and_a_hostile_name(browser, tm
     _solve(instance, out)
     errors, fetched, box = _render(browser, out / "report.html", tmp_path / "page.png")
     assert errors == [] and fetched == [] and box is not None
+
+
+def test_a_chart_showing_the_same_workloads_is_drawn_once():
+    """A what-if draws every pdu's chart in each run's report; a scenario leaves most pdus unchanged."""
+    from decimal import Decimal
+
+    from optimiser import plots
+    from optimiser.outcome import build_outcome
+    from optimiser.reader import read_instance
+    from optimiser.solve import solve
+
+    loaded = read_instance(TINY)
+    loads = build_outcome(loaded.instance, loaded.rules, solve(loaded.instance, loaded.rules)).workloads
+    first = plots.workload_svg(list(loads), [Decimal(100)], "pdu A")
+    drawn = plots._workload_svg.cache_info().misses
+    again = plots.workload_svg(list(loads), (Decimal(100),), "pdu A")
+    other = plots.workload_svg(list(loads), [Decimal(100)], "pdu B")
+    assert again == first and other != first
+    assert plots._workload_svg.cache_info().misses == drawn + 1  # only the other title was drawn

@@ -143,9 +143,11 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     unplaceable = []
     for case, pts in zip(instance.cases, points, strict=True):
         holder = index[case.staff_code] if case.allocated else None
+        if holder is not None and (case.pinned or max_transfers == 0):
+            base[holder] += pts  # stays whoever may take it: most cases, so their receivers are not listed
+            continue
         targets = _targets(case, elig, closed, holder)
-        movable = holder is not None and not case.pinned and max_transfers > 0 and targets
-        if holder is not None and not movable:
+        if holder is not None and not targets:
             base[holder] += pts
         elif targets:
             groups[(pts, holder, targets)].append(case.crn)

@@ -141,6 +141,8 @@ CASE_COLUMNS = [
 
 def _cell(value: object) -> object:
     """A domain value as an instance CSV cell: sets as ``;`` lists, booleans as true/false, enums by value."""
+    if type(value) is str or type(value) is int:  # most cells, first (an enum is a str too: not this type)
+        return value
     if value is None:
         return ""
     if isinstance(value, frozenset):

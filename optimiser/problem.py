@@ -77,7 +77,7 @@ class AllocationProblem:
         return tuple(Pool(points, holders, tuple(ks)) for (points, holders), ks in grouped.items())
 
     @cached_property
-    def take_variables(self) -> int:
+    def model_size(self) -> int:
         """How many counts a model of this problem has (its size): pool x receiver, and held class sheds."""
         return sum(len(pool.holders) for pool in self.pools) + sum(c.holder is not None for c in self.classes)
 

@@ -91,7 +91,7 @@ def test_a_model_too_large_to_build_in_time_is_skipped_and_the_local_answer_kept
     options = SolveOptions(max_transfers=30, time_limit=4)
     full = solve(settled, rules, options)
     assert any(s.status not in ("SKIPPED", "DONE") for s in full.stages)
-    monkeypatch.setattr(stages, "MAX_TAKE_VARIABLES", full.problem.take_variables - 1)
+    monkeypatch.setattr(stages, "MAX_MODEL_SIZE", full.problem.model_size - 1)
     capped = solve(settled, rules, options)
     assert all(s.status in ("SKIPPED", "DONE") for s in capped.stages)
     assert capped.lower_bound_pct <= capped.solution.max_level(capped.problem) / 10

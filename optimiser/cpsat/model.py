@@ -28,8 +28,8 @@ class AllocationModel:
         """Start the search from an earlier stage's solution (always feasible for the next stage)."""
         problem, v = self.problem, self.vars
         for k, var in v.shed.items():
-            cls = problem.classes[k]
-            self.model.add_hint(var, cls.count - sum(n for p, n in solution.counts[k].items() if p == cls.holder))
+            holder = problem.classes[k].holder
+            self.model.add_hint(var, sum(n for p, n in solution.counts[k].items() if p != holder))
         for pool, received in zip(problem.pools, v.receive, strict=True):
             for p, var in received.items():
                 got = sum(solution.counts[k].get(p, 0) for k in pool.classes if problem.classes[k].holder != p)

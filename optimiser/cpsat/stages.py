@@ -20,8 +20,8 @@ from .objective import Goal
 
 MIN_DETERMINISTIC_TIME = 0.05
 """The smallest budget a stage gets, so a tiny share still lets CP-SAT read its hint."""
-MAX_TAKE_VARIABLES = 500_000
-"""The largest model a stage builds (``AllocationProblem.take_variables``: pool x receiver counts and
+MAX_MODEL_SIZE = 500_000
+"""The largest model a stage builds (``AllocationProblem.model_size``: pool x receiver counts and
 held-class sheds). Building costs about 17 us per variable in Python, outside CP-SAT's time limit: a
 600-practitioner pdu with transfers had 5.4 million class x receiver counts (90 s to build against a 30 s
 limit) and still has 520,155 pooled. Larger parts keep the local search's answer and its proven bound.
@@ -68,7 +68,7 @@ class StageRunner:
         With ``hint_feasible`` (the hint meets every constraint) infeasibility is a bug; without, it is an
         answer: the stage's bounds cannot all hold."""
         self.cancellation.check()
-        if self.deadline - time.monotonic() <= 0.05 or self.problem.take_variables > MAX_TAKE_VARIABLES:
+        if self.deadline - time.monotonic() <= 0.05 or self.problem.model_size > MAX_MODEL_SIZE:
             skipped = StageReport(name, StageStatus.SKIPPED, None, None, 0.0)
             return StageOutcome(ran=False, optimal=False, solution=hint, bound=None, report=skipped)
         built = AllocationModel(self.problem, bounds, goal, free, step)

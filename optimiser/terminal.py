@@ -155,7 +155,7 @@ def whatif_table(runs: list[Run]) -> str:
     for header in HEADERS.values():
         table.add_column(header, justify="left" if header == "status" else "right", no_wrap=True)
     for run in runs:
-        row = run.row()
+        row = run.row
         table.add_row(row["scenario"], *(f"{row[column]}" for column in HEADERS))
     notes = [f"  {run.name}: {run.error}" for run in runs if run.error]
     text = _render(table, width=WIDE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from .errors import VerificationError
@@ -67,8 +68,11 @@ class Run:
     outcome: Outcome | None
     error: str | None = None
 
+    @cached_property
     def row(self) -> dict[str, Any]:
-        """The comparison table's row (the contract's columns, plus the error of a failed run)."""
+        """The comparison table's row (the contract's columns, plus the error of a failed run): the table,
+        whatif.csv, whatif.json and the report all show it, so it is worked out once (a demand sum over
+        every case of the instance)."""
         instance, rules = self.loaded.instance, self.loaded.rules
         capacity = [practitioner_capacity(p, rules) for p in instance.practitioners]
         demand = sum(p.other_points for p in instance.practitioners) + sum(rules.case_points(c) for c in instance.cases)
@@ -138,7 +142,7 @@ def _solve_run(
 
 def render_whatif(runs: list[Run]) -> dict[str, str]:
     """Every file of a what-if folder, by relative path: the comparison, and each run's outputs and instance."""
-    rows = [run.row() for run in runs]
+    rows = [run.row for run in runs]
     files: dict[str, str] = {WHATIF_CSV: _csv(rows), WHATIF_JSON: whatif_json(runs)}
     files[REPORT_FILE] = whatif_html(
         rows,
@@ -160,7 +164,7 @@ def render_whatif(runs: list[Run]) -> dict[str, str]:
 def whatif_json(runs: list[Run]) -> str:
     """``whatif.json``: every run's row and each scenario's changes as applied."""
     data = {
-        "runs": [run.row() for run in runs],
+        "runs": [run.row for run in runs],
         "scenarios": [{"scenario": r.name, "folder": r.slug, "changes": list(r.changes)} for r in runs],
     }
     return json.dumps(data, indent=2, default=str) + "\n"

@@ -18,10 +18,10 @@ from .cpsat.conflict import ANYONE_UNCAPPED, ConflictProblem, Group, minimal_con
 from .domain import Case, Grade, Instance
 from .eligibility import Eligibility, Rule
 from .rules import Rules
+from .wmt import cap_pct
 
 if TYPE_CHECKING:
     from .outcome import Workload
-from .wmt import cap_pct
 
 MAX_CASES_PER_CHECK = 5_000
 """A pdu with more stranded cases than this is described by counts only (each check stays quick)."""

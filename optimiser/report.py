@@ -21,7 +21,8 @@ REPORT_FILE = "report.html"
 CHART_ROWS = 80
 """Practitioners per chart: beyond this (a region), one chart per pdu keeps each readable."""
 MAX_CHARTS = 12
-"""At national scale, charts for the pdus with the highest WMT only (each chart costs about 0.15 s; 12 keep a national report to 2 s of charts)."""
+"""At national scale, charts for the pdus with the highest WMT only (each chart costs about 0.15 s; 12 keep a
+national report to 2 s of charts)."""
 
 _ENV = Environment(
     loader=PackageLoader("optimiser", "templates"),

@@ -141,7 +141,7 @@ CASE_COLUMNS = [
 
 def _cell(value: object) -> object:
     """A domain value as an instance CSV cell: sets as ``;`` lists, booleans as true/false, enums by value."""
-    if type(value) is str or type(value) is int:  # most cells, first (an enum is a str too: not this type)
+    if type(value) in (str, int):  # most cells, first (an enum is a str too, but not of this exact type)
         return value
     if value is None:
         return ""

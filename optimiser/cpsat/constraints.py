@@ -27,7 +27,8 @@ class Bounds:
 
 
 def add_constraints(model: cp_model.CpModel, problem: AllocationProblem, v: Variables, bounds: Bounds) -> None:
-    """Every case handed out by its pool is received once (or counted unallocated), caps, the maximum, the transfer budget, earlier optima."""
+    """Every case a pool hands out received once (or counted unallocated), caps, the maximum, the transfer
+    budget, earlier optima."""
     for g, received in enumerate(v.receive):
         model.add(sum(received.values()) + v.unallocated.get(g, 0) == v.supply(problem, g))
     for p in range(problem.n):

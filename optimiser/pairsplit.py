@@ -37,22 +37,24 @@ def best_split(pair: Pair, weights: list[int]) -> tuple[Fraction, list[bool]] | 
         reach.append(reach[-1] | (reach[-1] << w))
     a_p, a_q = pair.available_p, pair.available_q
     ideal = ((pair.base_q + total) * a_p - pair.base_p * a_q) // (a_p + a_q)
-    best: tuple[Fraction, int] | None = None
+    best: tuple[int, int, int] | None = None  # the top as numerator and denominator (no Fraction per try), and s
     for s in (_highest_at_most(reach[-1], min(ideal, high)), _lowest_at_least(reach[-1], max(ideal + 1, low))):
         if s is None or not low <= s <= high:
             continue
-        top = max(Fraction(pair.base_p + s, a_p), Fraction(pair.base_q + total - s, a_q))
-        if best is None or top < best[0]:
-            best = (top, s)
+        top, over = (pair.base_p + s, a_p), (pair.base_q + total - s, a_q)
+        if over[0] * top[1] > top[0] * over[1]:
+            top = over
+        if best is None or top[0] * best[1] < best[0] * top[1]:
+            best = (*top, s)
     if best is None:
         return None
     to_p = [False] * len(weights)
-    s = best[1]
+    s = best[2]
     for i in range(len(weights) - 1, -1, -1):
         if not (reach[i] >> s) & 1:
             to_p[i] = True
             s -= weights[i]
-    return best[0], to_p
+    return Fraction(best[0], best[1]), to_p
 
 
 def _highest_at_most(sums: int, limit: int) -> int | None:

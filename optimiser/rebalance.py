@@ -45,6 +45,7 @@ class Rebalancer:
         self.load = solution.loads(problem)
         self.items: list[list[int]] = [[] for _ in range(problem.n)]
         self.allowed = [frozenset(c.holders) for c in problem.classes]
+        self.points = [c.points for c in problem.classes]
         self.staying = [0] * len(problem.classes)
         for k, (cls, taken) in enumerate(zip(problem.classes, solution.counts, strict=True)):
             for p, n in taken.items():
@@ -95,6 +96,8 @@ class Rebalancer:
         for q in self.partners[p]:
             if stop():
                 break
+            if not self._may_lower(p, q, best.top if best is not None else current):
+                continue
             split = self._split(p, q)
             if split is not None and split.top < current and (best is None or split.top < best.top):
                 best_q, best = q, split
@@ -113,19 +116,33 @@ class Rebalancer:
                 counts[k][p] = counts[k].get(p, 0) + 1
         return Solution(counts=tuple(counts), unallocated=self.start.unallocated)
 
+    def _may_lower(self, p: int, q: int, below: Fraction) -> bool:
+        """Whether a re-split of p and q might bring the higher of the two under ``below``: it cannot when
+        their pooled ratio is not under it, as the higher of two ratios is at least their pooled one. Most
+        partners fail this integer test, which spares their subset-sum."""
+        available = self.problem.available
+        pooled_available = available[p] + available[q]
+        if available[q] <= 0:
+            return False
+        return (self.load[p] + self.load[q]) * below.denominator < below.numerator * pooled_available
+
     def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
         """The split of p's and q's shared movable cases minimising the higher of their two ratios
         (one case of class ``keep_on_q`` held by q stays there: a transfer being tried)."""
-        problem = self.problem
+        problem, allowed, points = self.problem, self.allowed, self.points
         pool_q = list(self.items[q])
         if keep_on_q is not None:
             pool_q.remove(keep_on_q)
-        fixed_p = [k for k in self.items[p] if q not in self.allowed[k]]
-        fixed_q = [k for k in pool_q if p not in self.allowed[k]] + ([] if keep_on_q is None else [keep_on_q])
-        free = sorted(
-            (k for k in self.items[p] + pool_q if p in self.allowed[k] and q in self.allowed[k]),
-            key=lambda k: -problem.classes[k].points,
-        )
+        fixed_p, fixed_q, free = [], [], []
+        for own, other, fixed in ((self.items[p], q, fixed_p), (pool_q, p, fixed_q)):
+            for k in own:
+                if other not in allowed[k]:
+                    fixed.append(k)
+                elif p in allowed[k] and q in allowed[k]:
+                    free.append(k)
+        if keep_on_q is not None:
+            fixed_q.append(keep_on_q)
+        free.sort(key=lambda k: -points[k])
         if not free and keep_on_q is None:
             return None
         if problem.available[q] <= 0:
@@ -138,7 +155,7 @@ class Rebalancer:
             cap_p=problem.max_load[p],
             cap_q=problem.max_load[q],
         )
-        found = best_split(pair, [problem.classes[k].points for k in free])
+        found = best_split(pair, [points[k] for k in free])
         if found is None:
             return None
         top, to_p = found
@@ -146,7 +163,8 @@ class Rebalancer:
         return _Split(top, fixed_p + [k for k, mine in chosen if mine], fixed_q + [k for k, mine in chosen if not mine])
 
     def _points(self, items: list[int]) -> int:
-        return sum(self.problem.classes[k].points for k in items)
+        points = self.points
+        return sum(points[k] for k in items)
 
     def _apply(self, p: int, q: int, split: _Split) -> None:
         for who, new in ((p, split.to_p), (q, split.to_q)):

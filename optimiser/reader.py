@@ -9,9 +9,10 @@ import csv
 import difflib
 import gc
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +62,38 @@ def _decode(path: Path) -> str:
         raise InputError(path.name, row, None, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
 
 
-def _read_table(path: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """Rows of a CSV in ``spec``'s format as (spreadsheet row, {column: non-empty cell}) and warnings for
-    unknown columns; errors name the file as ``path.name``."""
+@dataclass(frozen=True)
+class _Table:
+    """A CSV file's rows, checked against its header but not yet validated: each record with the line a
+    text editor shows it on, and the known columns as (cell index, column name)."""
+
+    spec: _TableSpec
+    width: int
+    keep: tuple[tuple[int, str], ...]
+    lines: Sequence[int]
+    records: list[list[str]]
+
+    def cells(self, values: list[str]) -> dict[str, str]:
+        """A record's non-empty known cells, stripped and unescaped, by column."""
+        cells = {}
+        for i, column in self.keep:
+            if i < len(values) and (cell := values[i].strip()):
+                cells[column] = unescape_cell(cell) if cell[0] == "'" else cell
+        return cells
+
+
+def _read_table(path: Path, spec: _TableSpec) -> tuple[_Table, list[str]]:
+    """The rows of a CSV in ``spec``'s format, and warnings for unknown columns; errors name the file as
+    ``path.name``."""
     name = path.name
     spec = replace(spec, file=name)
     text = _decode(path)
     if "\x00" in text:
         raise InputError(name, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
-    records = _records(spec.file, text)
+    lines, records = _records(spec.file, text)
     if not records:
         raise InputError(spec.file, None, None, "file is empty: expected a header row")
-    header_line, first = records[0]
+    header_line, first = lines[0], records[0]
     header = [c.strip().lower() for c in first]
     _check_header(spec, header, header_line)
     known = set(spec.model.model_fields)
@@ -83,32 +104,41 @@ def _read_table(path: Path, spec: _TableSpec) -> tuple[list[tuple[int, dict[str,
     warnings = [f"{spec.file}: unknown column {c!r} ignored" for c in header if c not in known]
     if len(records) == 1:
         raise InputError(spec.file, None, None, "has a header but no rows")
-    keep = [(i, c) for i, c in enumerate(header) if c in known]
-    rows = []
-    for line, values in records[1:]:
-        if len(values) > len(header):
-            raise InputError(spec.file, line, None, f"has {len(values)} cells, the header has {len(header)}")
-        cells = {}
-        for i, column in keep:
-            if i < len(values) and (cell := values[i].strip()):
-                cells[column] = unescape_cell(cell) if cell[0] == "'" else cell
-        rows.append((line, cells))
-    return rows, warnings
+    if max(map(len, records)) > len(header):
+        line, values = next((n, r) for n, r in zip(lines, records, strict=True) if len(r) > len(header))
+        raise InputError(spec.file, line, None, f"has {len(values)} cells, the header has {len(header)}")
+    keep = tuple((i, c) for i, c in enumerate(header) if c in known)
+    return _Table(spec, len(header), keep, lines[1:], records[1:]), warnings
 
 
-def _records(name: str, text: str) -> list[tuple[int, list[str]]]:
-    """The CSV's non-blank records, each with the line a text editor shows it starting on (blank lines
-    and newlines inside quoted cells counted)."""
+def _records(name: str, text: str) -> tuple[Sequence[int], list[list[str]]]:
+    """The CSV's non-blank records, and the line a text editor shows each starting on (blank lines and
+    newlines inside quoted cells counted). A file of one line per record, the usual kind, is read in
+    one go: its lines are its record numbers."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return _numbered_records(name, text)  # names the line
+    if len(records) != text.count("\n") + (not text.endswith("\n")):
+        return _numbered_records(name, text)
+    if all(r and (r[0].strip() or any(cell.strip() for cell in r)) for r in records):
+        return range(1, len(records) + 1), records
+    return _numbered_records(name, text)
+
+
+def _numbered_records(name: str, text: str) -> tuple[list[int], list[list[str]]]:
+    """``_records`` one record at a time, counting lines as the CSV reader goes."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    records, last = [], 0
+    lines, records, last = [], [], 0
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
             if any(cell.strip() for cell in record):
-                records.append((start, record))
+                lines.append(start)
+                records.append(record)
     except csv.Error as exc:
         raise InputError(name, last + 1, None, f"not a well-formed CSV file: {exc}") from None
-    return records
+    return lines, records
 
 
 def _check_header(spec: _TableSpec, header: list[str], line: int = HEADER_ROW) -> None:
@@ -152,21 +182,73 @@ def _message(error: dict[str, Any], column: str | None, cells: dict[str, str]) -
     return msg
 
 
-def _parse_rows(spec: _TableSpec, rows: list[tuple[int, dict[str, str]]]) -> list[Any]:
+def _parse_rows(table: _Table) -> list[Any]:
+    """Every row validated into the spec's model, in order; the first bad row raises its InputError."""
+    spec = table.spec
     items: list[Any] = []
     first_row: dict[str, int] = {}
-    for row, cells in rows:
-        try:
-            item = spec.model.model_validate(cells)
-        except ValidationError as exc:
-            column, message = explain_error(dict(exc.errors()[0]), cells)
-            raise InputError(spec.file, row, column, message) from None
+    recode = _Recoder.of(table)
+    for line, values in zip(table.lines, table.records, strict=True):
+        item = recode.fast(values) if recode else None
+        if item is None:
+            item = _validate(table, line, values)
+            if recode:
+                recode.learn(values, item)
         key = getattr(item, spec.key)
         if key in first_row:
-            raise InputError(spec.file, row, spec.key, f"duplicate {spec.key} {key!r} (first on row {first_row[key]})")
-        first_row[key] = row
+            raise InputError(spec.file, line, spec.key, f"duplicate {spec.key} {key!r} (first on row {first_row[key]})")
+        first_row[key] = line
         items.append(item)
     return items
+
+
+def _validate(table: _Table, line: int, values: list[str]) -> Any:
+    """One row through the model's full validation; its first error as an InputError naming the cell."""
+    cells = table.cells(values)
+    try:
+        return table.spec.model.model_validate(cells)
+    except ValidationError as exc:
+        column, message = explain_error(dict(exc.errors()[0]), cells)
+        raise InputError(table.spec.file, line, column, message) from None
+
+
+@dataclass
+class _Recoder:
+    """Cases whose cells are the same but for their codes are validated once: the rest get the first
+    one's fields under their own codes (``Case.recoded``), which check the codes as validation would.
+    A row that is not plain (short, a code quoted against spreadsheet formulas) is validated in full."""
+
+    width: int
+    shape: Callable[[list[str]], tuple[str, ...]]
+    crn: int
+    staff_code: int | None
+    seen: dict[tuple[tuple[str, ...], bool], Case] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, table: _Table) -> _Recoder | None:
+        if table.spec.model is not Case:
+            return None
+        where = {column: i for i, column in table.keep}
+        others = [i for i, column in table.keep if column not in Case.CODES]
+        shape = itemgetter(*others, *others[:1])  # a tuple whatever the number of columns
+        return cls(table.width, shape, where["crn"], where.get("staff_code"))
+
+    def _codes(self, values: list[str]) -> tuple[str, str]:
+        staff_code = "" if self.staff_code is None else values[self.staff_code].strip()
+        return values[self.crn].strip(), staff_code
+
+    def fast(self, values: list[str]) -> Case | None:
+        if len(values) != self.width:
+            return None
+        crn, staff_code = self._codes(values)
+        template = self.seen.get((self.shape(values), bool(staff_code)))
+        if template is None or crn[:1] == "'" or staff_code[:1] == "'":
+            return None
+        return template.recoded(crn, staff_code)
+
+    def learn(self, values: list[str], case: Case) -> None:
+        if len(values) == self.width:
+            self.seen.setdefault((self.shape(values), case.allocated), case)
 
 
 def hours_problem(practitioner: Practitioner, rules: Rules) -> str | None:
@@ -190,13 +272,13 @@ def holder_problem(case: Case, capacity: dict[str, int]) -> str | None:
     return None
 
 
-def _check_hours(rows: list[int], practitioners: list[Practitioner], rules: Rules) -> None:
+def _check_hours(rows: Sequence[int], practitioners: list[Practitioner], rules: Rules) -> None:
     for row, practitioner in zip(rows, practitioners, strict=True):
         if problem := hours_problem(practitioner, rules):
             raise InputError(PRACTITIONERS_FILE, row, "reduction_hours", problem)
 
 
-def _check_holders(case_rows: list[int], cases: list[Case], capacity: dict[str, int]) -> None:
+def _check_holders(case_rows: Sequence[int], cases: list[Case], capacity: dict[str, int]) -> None:
     for row, case in zip(case_rows, cases, strict=True):
         if problem := holder_problem(case, capacity):
             raise InputError(CASES_FILE, row, "staff_code", problem)
@@ -204,8 +286,8 @@ def _check_holders(case_rows: list[int], cases: list[Case], capacity: dict[str, 
 
 def read_cases_file(path: Path) -> tuple[list[Case], list[str]]:
     """Cases from any CSV in cases.csv's format (a scenario's extra demand), with warnings; errors name it."""
-    rows, warnings = _read_table(path, _CASES)
-    return _parse_rows(replace(_CASES, file=path.name), rows), warnings
+    table, warnings = _read_table(path, _CASES)
+    return _parse_rows(table), warnings
 
 
 @contextmanager
@@ -235,12 +317,12 @@ def _read_instance(folder: Path) -> LoadedInstance:
     if not folder.is_dir():
         raise InputError(str(folder), None, None, "instance folder not found")
     rules = load_rules(folder / RULES_FILE)
-    p_rows, p_warn = _read_table(folder / PRACTITIONERS_FILE, _PRACTITIONERS)
-    c_rows, c_warn = _read_table(folder / CASES_FILE, _CASES)
-    practitioners = _parse_rows(_PRACTITIONERS, p_rows)
-    cases = _parse_rows(_CASES, c_rows)
-    _check_hours([row for row, _ in p_rows], practitioners, rules)
+    p_table, p_warn = _read_table(folder / PRACTITIONERS_FILE, _PRACTITIONERS)
+    c_table, c_warn = _read_table(folder / CASES_FILE, _CASES)
+    practitioners = _parse_rows(p_table)
+    cases = _parse_rows(c_table)
+    _check_hours(p_table.lines, practitioners, rules)
     capacity = {p.staff_code: practitioner_capacity(p, rules) for p in practitioners}
-    _check_holders([row for row, _ in c_rows], cases, capacity)
+    _check_holders(c_table.lines, cases, capacity)
     instance = Instance(practitioners=tuple(practitioners), cases=tuple(cases))
     return LoadedInstance(instance=instance, rules=rules, warnings=tuple(p_warn + c_warn))

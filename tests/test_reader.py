@@ -1,10 +1,16 @@
 """Reading instance folders: defaults, spellings, and one clear error per kind of bad input."""
 
+import tempfile
 from decimal import Decimal
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from optimiser.domain import Grade, Rosh
+from optimiser import reader
+from optimiser.domain import Case, Grade, Rosh
 from optimiser.errors import InputError
 from optimiser.reader import read_instance
 
@@ -120,3 +126,52 @@ def test_the_garbage_collector_is_back_on_after_a_read_good_or_bad(tmp_path, mon
     with pytest.raises(InputError):
         read_instance(tmp_path)
     assert gc.isenabled()
+
+
+_CODES = ["C", " C ", "'=C", "'C", "", "C" * 70]
+_STAFF = ["P1", "", " P1 ", "'P1", "'=P1", "P9", "P" * 70]
+
+
+def _read_or_error(folder):
+    try:
+        loaded = read_instance(folder)
+    except InputError as exc:
+        return str(exc)
+    return [(c.__dict__, c.__pydantic_fields_set__) for c in loaded.instance.cases]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_CODES),
+            st.sampled_from(["B2", "b2", " c1", "", "Z9"]),
+            st.sampled_from(["high", "LOW", ""]),
+            st.sampled_from(_STAFF),
+            st.sampled_from(["", "1", "no", "maybe"]),
+            st.sampled_from(["", "40"]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_rows_alike_but_for_their_codes_read_as_if_each_were_validated_in_full(rows):
+    """The reader validates rows that differ only in crn and staff_code once; every row, good or bad,
+    must read exactly as full validation reads it: the same cases (fields and fields set) or the same error."""
+    c_rows = [[f"{i}{crn}" if crn.strip() and len(crn) < 70 else crn, *rest] for i, (crn, *rest) in enumerate(rows)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = make(Path(tmp) / "i", GOOD_P, c_rows)
+        fast = _read_or_error(folder)
+        with mock.patch.object(reader._Recoder, "of", return_value=None):
+            full = _read_or_error(folder)
+    assert fast == full
+
+
+def test_a_case_recoded_is_the_case_validated_with_those_codes_or_none():
+    cells = {"crn": "A", "tier": "B2", "rosh": "HIGH", "staff_code": "P1", "pinned": "yes"}
+    case = Case.model_validate(cells)
+    again = case.recoded("B", "P2")
+    assert again == Case.model_validate({**cells, "crn": "B", "staff_code": "P2"})
+    assert again.__pydantic_fields_set__ == case.__pydantic_fields_set__
+    for crn, staff_code in [("B", ""), ("", "P2"), ("B" * 65, "P2"), ("B", "P" * 65), (" B", "P2"), ("B", "P2 ")]:
+        assert case.recoded(crn, staff_code) is None, (crn, staff_code)

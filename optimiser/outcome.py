@@ -143,16 +143,11 @@ def holders_after(instance: Instance, result: Result) -> dict[str, str]:
 
 def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[Workload, ...]:
     """Each practitioner's points and cases before and after, from the case holders."""
-    points = {c.crn: rules.case_points(c) for c in instance.cases}
-    before_pts: Counter[str] = Counter()
-    after_pts: Counter[str] = Counter()
-    before_n: Counter[str] = Counter()
-    after_n: Counter[str] = Counter()
-    for case in instance.cases:
-        before_pts[case.staff_code] += points[case.crn]
-        before_n[case.staff_code] += 1
-        after_pts[after[case.crn]] += points[case.crn]
-        after_n[after[case.crn]] += 1
+    points = rules.points_of(instance.cases)
+    held = [c.staff_code for c in instance.cases]
+    now = [after[c.crn] for c in instance.cases]
+    before_pts, before_n = _tally(held, points)
+    after_pts, after_n = (before_pts, before_n) if now == held else _tally(now, points)
     return tuple(
         Workload(
             staff_code=p.staff_code,
@@ -170,6 +165,14 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[
         )
         for p in instance.practitioners
     )
+
+
+def _tally(holders: list[str], points: list[int]) -> tuple[Counter[str], Counter[str]]:
+    """Points and cases per holder."""
+    total: Counter[str] = Counter()
+    for code, worth in zip(holders, points, strict=True):
+        total[code] += worth
+    return total, Counter(holders)
 
 
 def moves(instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...]) -> tuple[Move, ...]:

@@ -8,6 +8,7 @@ merged result so a user can start from it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,20 @@ class Rules(Frozen):
         table = self.points[case.case_type]
         assert case.tier is not None
         return table.get(case.tier, table[case.tier.rstrip("S")])
+
+    def points_of(self, cases: Iterable[Case]) -> list[int]:
+        """``case_points`` of many cases, the table looked up once per case type and tier."""
+        table: dict[tuple[CaseType, str | None], int] = {}
+        found = []
+        for case in cases:
+            if case.points is not None:
+                found.append(case.points)
+                continue
+            key = (case.case_type, case.tier)
+            if key not in table:
+                table[key] = self.case_points(case)
+            found.append(table[key])
+        return found
 
     def grade_allows(self, grade: Grade, rosh: Rosh, mappa_level: int) -> bool:
         """The eligibility table: may this grade hold a case of this RoSH and MAPPA level?"""

@@ -133,7 +133,9 @@ class Rebalancer:
         pool_q = list(self.items[q])
         if keep_on_q is not None:
             pool_q.remove(keep_on_q)
-        fixed_p, fixed_q, free = [], [], []
+        fixed_p: list[int] = []
+        fixed_q: list[int] = []
+        free: list[int] = []
         for own, other, fixed in ((self.items[p], q, fixed_p), (pool_q, p, fixed_q)):
             for k in own:
                 if other not in allowed[k]:

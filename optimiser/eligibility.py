@@ -91,8 +91,9 @@ def capped_out(codes: Sequence[str], already: bool) -> str:
 class Eligibility:
     """Eligible practitioners (by index) per case, with the reasons others are excluded.
 
-    Practitioners are indexed by pdu, so a case of one pdu looks only at that pdu's staff: the work per
-    case is proportional to its pdu, not to the whole instance.
+    Practitioners are indexed by pdu, and within it grouped by what the rules look at (available points or
+    none, grade, skills), so a signature is tested once per group, not once per practitioner: the work per
+    case is proportional to the kinds of staff in its pdu, not to the whole instance.
     """
 
     def __init__(self, instance: Instance, rules: Rules):
@@ -103,8 +104,8 @@ class Eligibility:
         for i, p in enumerate(instance.practitioners):
             self.by_pdu.setdefault(p.pdu, ())
             self.by_pdu[p.pdu] += (i,)
-        self._cache: dict[Signature, tuple[int, ...]] = {}
-        self._counts: dict[Signature, dict[Rule, int]] = {}
+        self._groups: dict[str, list[tuple[int, ...]]] = {}
+        self._cache: dict[Signature, tuple[tuple[int, ...], dict[Rule, int]]] = {}
 
     def candidates(self, sig: Signature) -> tuple[int, ...]:
         """Everyone the pdu rule lets near a case of this signature."""
@@ -114,29 +115,43 @@ class Eligibility:
         """Everyone who may take a case of ``pdu`` by the pdu rule (everyone for a case without one)."""
         return self.by_pdu.get(pdu, ()) if pdu else tuple(range(len(self.capacity)))
 
-    def eligible(self, case: Case) -> tuple[int, ...]:
-        sig = Signature.of(case)
+    def _alike(self, pdu: str) -> list[tuple[int, ...]]:
+        """The candidates for a case of ``pdu`` in groups every rule treats alike."""
+        if pdu not in self._groups:
+            staff = self.instance.practitioners
+            groups: dict[tuple[bool, Grade, frozenset[str]], list[int]] = {}
+            for i in self.in_pdu(pdu):
+                groups.setdefault((self.capacity[i] > 0, staff[i].grade, staff[i].skills), []).append(i)
+            self._groups[pdu] = [tuple(members) for members in groups.values()]
+        return self._groups[pdu]
+
+    def _scan(self, sig: Signature) -> tuple[tuple[int, ...], dict[Rule, int]]:
+        """Who may take a case of this signature, and how many each rule keeps out (the pdu rule counted
+        without a scan)."""
         if sig not in self._cache:
-            self._cache[sig] = tuple(i for i in self.candidates(sig) if self.exclusion(i, sig) is None)
+            eligible: list[int] = []
+            counts: Counter[Rule] = Counter()
+            outside = len(self.capacity) - len(self.candidates(sig))
+            if outside:
+                counts[Rule.PDU] = outside
+            for members in self._alike(sig.pdu):
+                found = self.exclusion(members[0], sig)
+                if found:
+                    counts[found.rule] += len(members)
+                else:
+                    eligible += members
+            self._cache[sig] = tuple(sorted(eligible)), {rule: counts[rule] for rule in Rule if counts[rule]}
         return self._cache[sig]
+
+    def eligible(self, case: Case) -> tuple[int, ...]:
+        return self._scan(Signature.of(case))[0]
 
     def exclusion(self, i: int, sig: Signature) -> Exclusion | None:
         return exclusion(self.instance.practitioners[i], self.capacity[i], sig, self.rules)
 
     def excluded_counts(self, case: Case) -> dict[Rule, int]:
-        """How many practitioners each rule keeps from this case (the pdu rule counted without a scan)."""
-        sig = Signature.of(case)
-        if sig not in self._counts:
-            counts: Counter[Rule] = Counter()
-            near = self.candidates(sig)
-            if len(near) < len(self.capacity):
-                counts[Rule.PDU] = len(self.capacity) - len(near)
-            for i in near:
-                found = self.exclusion(i, sig)
-                if found:
-                    counts[found.rule] += 1
-            self._counts[sig] = {rule: counts[rule] for rule in Rule if counts[rule]}
-        return self._counts[sig]
+        """How many practitioners each rule keeps from this case."""
+        return self._scan(Signature.of(case))[1]
 
     def exclusions(self, case: Case) -> dict[str, list[str]]:
         """Each exclusion's wording with the staff codes it keeps from this case, most first (one case:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from optimiser.cli import app
 from optimiser.domain import Case, Grade, Instance, Practitioner, Rosh
-from optimiser.eligibility import Rule, Signature, exclusion
+from optimiser.eligibility import Eligibility, Rule, Signature, exclusion
 from optimiser.generate import generate, write_instance
 from optimiser.outcome import holders_after
 from optimiser.results import SolveOptions
 from optimiser.rules import rules_from_dict
 from optimiser.solve import solve
+from optimiser.wmt import practitioner_capacity
+
+from .strategies import instances
 
 RULES = rules_from_dict({})
 
@@ -137,3 +142,19 @@ def test_a_transfer_plan_never_trades_an_allocated_case_for_a_lower_maximum():
     after = holders_after(instance, result)
     assert [after[c] for c in ("C0", "C1", "C2", "C3")] == ["P3", "P3", "P3", "P0"]
     assert result.status == "OPTIMAL"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(instances())
+def test_eligibility_by_groups_of_alike_staff_is_eligibility_practitioner_by_practitioner(drawn):
+    """Eligibility tests a signature once per group of staff the rules treat alike; it must find what testing
+    every practitioner finds: the same eligible, in order, and the same count kept out by each rule."""
+    instance, _ = drawn
+    rules = RULES
+    elig = Eligibility(instance, rules)
+    for case in instance.cases:
+        sig = Signature.of(case)
+        found = [exclusion(p, practitioner_capacity(p, rules), sig, rules) for p in instance.practitioners]
+        assert elig.eligible(case) == tuple(i for i, f in enumerate(found) if f is None)
+        counts = Counter(f.rule for f in found if f is not None)
+        assert elig.excluded_counts(case) == {rule: counts[rule] for rule in Rule if counts[rule]}

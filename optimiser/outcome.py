@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from .diagnosis import Diagnosis, diagnose
@@ -56,9 +57,10 @@ class Workload:
     def wmt_pct_after(self) -> Decimal | None:
         return wmt_pct(self.points_after, self.available_points)
 
-    @property
+    @cached_property
     def limit(self) -> int | None:
-        """The most points their cap allows (None: uncapped)."""
+        """The most points their cap allows (None: uncapped); asked once per eligible practitioner of every
+        move's reason, hence kept."""
         return None if self.cap_pct is None else cap_points(self.cap_pct, self.available_points)
 
     def pct(self, points: int) -> Decimal | None:

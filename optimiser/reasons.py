@@ -9,6 +9,7 @@ WMT before and after, and where keeping the case would have left them.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -110,7 +111,9 @@ class Reasons:
             ]
             capped = frozenset(s.staff_code for s in others if s.capped(points))
             room = [s for s in others if s.staff_code not in capped]
-            lowest = sorted(room, key=lambda s: ((s.points_after + points) / s.available_points, s.staff_code))[:2]
+            lowest = heapq.nsmallest(
+                2, room, key=lambda s: ((s.points_after + points) / s.available_points, s.staff_code)
+            )
             self._field[key] = _Field(capped, tuple(lowest))
         return self._field[key]
 

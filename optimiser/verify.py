@@ -51,12 +51,12 @@ def _cap_violations(
     """A practitioner who received new work must have started, and must end, at or below their cap."""
     load = {p.staff_code: p.other_points for p in instance.practitioners}
     start = dict(load)
-    for case in instance.cases:
+    for case, points in zip(instance.cases, rules.points_of(instance.cases), strict=True):
         holder = after.get(case.crn, case.staff_code)
         if holder in load:
-            load[holder] += rules.case_points(case)
+            load[holder] += points
         if case.staff_code in start:
-            start[case.staff_code] += rules.case_points(case)
+            start[case.staff_code] += points
     problems = []
     for p in instance.practitioners:
         cap = cap_pct(p, rules)

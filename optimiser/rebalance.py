@@ -54,6 +54,9 @@ class Rebalancer:
                 else:
                     self.items[p].extend([k] * n)
         self.transfers = solution.transfers(problem)
+        self.changes = [0] * problem.n
+        """How often each practitioner's cases changed: a pair's best re-split depends on nothing else."""
+        self._tried: dict[tuple[int, int, int, int], _Split | None] = {}
         self.partners = problem.partners
         self.active = [p for p in range(problem.n) if problem.available[p] > 0 and self.partners[p]]
 
@@ -98,7 +101,7 @@ class Rebalancer:
                 break
             if not self._may_lower(p, q, best.top if best is not None else current):
                 continue
-            split = self._split(p, q)
+            split = self._pair_split(p, q)
             if split is not None and split.top < current and (best is None or split.top < best.top):
                 best_q, best = q, split
         if best_q is not None and best is not None:
@@ -125,6 +128,14 @@ class Rebalancer:
         if available[q] <= 0:
             return False
         return (self.load[p] + self.load[q]) * below.denominator < below.numerator * pooled_available
+
+    def _pair_split(self, p: int, q: int) -> _Split | None:
+        """``_split(p, q)``, remembered until either one's cases change: the spread's closing passes ask
+        again of every pair whether it can help, and most pairs are as they were."""
+        key = (p, q, self.changes[p], self.changes[q])
+        if key not in self._tried:
+            self._tried[key] = self._split(p, q)
+        return self._tried[key]
 
     def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
         """The split of p's and q's shared movable cases minimising the higher of their two ratios
@@ -172,6 +183,7 @@ class Rebalancer:
         for who, new in ((p, split.to_p), (q, split.to_q)):
             self.load[who] += self._points(new) - self._points(self.items[who])
             self.items[who] = self._settle(who, new)
+            self.changes[who] += 1
 
     def _settle(self, who: int, items: list[int]) -> list[int]:
         """Held cases back with their holder stop being transfers."""
@@ -224,6 +236,8 @@ class Rebalancer:
             self.transfers -= 1
         self.load[source] -= points
         self.load[target] += points
+        self.changes[source] += 1
+        self.changes[target] += 1
 
     def lower_with_transfers(self, budget: int, stop: Callable[[], bool]) -> None:
         """Lower the top by re-splits, then by transferring held cases off it, one at a time, within ``budget``."""

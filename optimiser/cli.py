@@ -8,6 +8,7 @@ interrupted by SIGINT (130) or SIGTERM (143), nothing written.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -752,7 +753,14 @@ class _Readerless:
         return getattr(self._stream, name)
 
 
+YOUNG_OBJECTS_PER_COLLECTION = 50_000
+"""The cyclic garbage collector's first threshold for a command's run (Python's default: 700). A solve
+builds hundreds of thousands of objects that live to the end and form no cycles, and at the default the
+collector rescanned them for 1.5 s of a 16 s national solve; the older generations keep their defaults."""
+
+
 def main() -> None:
     """The ``optimiser`` command."""
     sys.stdout = _Readerless(sys.stdout)
+    gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, *gc.get_threshold()[1:])
     app()

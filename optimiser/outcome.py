@@ -143,11 +143,12 @@ def holders_after(instance: Instance, result: Result) -> dict[str, str]:
     return after
 
 
-def workloads(instance: Instance, rules: Rules, after: dict[str, str]) -> tuple[Workload, ...]:
-    """Each practitioner's points and cases before and after, from the case holders."""
+def workloads(instance: Instance, rules: Rules, after: dict[str, str] | None = None) -> tuple[Workload, ...]:
+    """Each practitioner's points and cases before and after, from the case holders (``after`` None: every
+    case where it is now)."""
     points = rules.points_of(instance.cases)
     held = [c.staff_code for c in instance.cases]
-    now = [after[c.crn] for c in instance.cases]
+    now = held if after is None else [after[c.crn] for c in instance.cases]
     before_pts, before_n = _tally(held, points)
     after_pts, after_n = (before_pts, before_n) if now == held else _tally(now, points)
     return tuple(

@@ -41,8 +41,7 @@ SHOWN_CASES = 5
 
 def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tuple[str, ...]) -> str:
     """Counts, demand against capacity, WMT now, and who is over the red line."""
-    held = {c.crn: c.staff_code for c in instance.cases}
-    loads = workloads(instance, rules, held)
+    loads = workloads(instance, rules)
     grades = Counter(p.grade.value for p in instance.practitioners)
     unallocated = [c for c in instance.cases if not c.allocated]
     capacity = sum(w.available_points for w in loads)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -34,19 +34,6 @@ from .explain import to_dict as story_dict
 from .files import check_output_folder, read_input
 from .generate import generate as generate_instance
 from .generate import write_instance
-from .history import (
-    DB_ENV,
-    DEFAULT_DB,
-    WHATIF_KIND,
-    History,
-    HistoryError,
-    RunRecord,
-    database_url,
-    instance_hash,
-    new_run_id,
-    run_record,
-    safe_url,
-)
 from .interrupt import Cancellation, Interrupted, run_interruptibly
 from .pipeline import solve_loaded
 from .plots import tradeoff_png
@@ -55,6 +42,17 @@ from .reader import INSTANCE_FILES, LoadedInstance, read_instance
 from .results import SolveOptions
 from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
+from .runrecord import (
+    DB_ENV,
+    DEFAULT_DB,
+    WHATIF_KIND,
+    HistoryError,
+    RunRecord,
+    database_url,
+    instance_hash,
+    new_run_id,
+    run_record,
+)
 from .scenario import load_scenario
 from .staffing import STAFFING_FILE, HireProfile, StaffingAnswer, staffing_json, with_hires
 from .staffing import staffing as staffing_answer
@@ -72,6 +70,9 @@ from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tr
 from .tradeoff import tradeoff as tradeoff_curve
 from .whatif import INSTANCE_FOLDER, Run, render_whatif, run_whatif, whatif_json
 from .writer import OUTPUT_FILES, render, write_result
+
+if TYPE_CHECKING:
+    from .history import History
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
 T = TypeVar("T")
@@ -261,6 +262,8 @@ def _solve_logged(
 
 def _record(db: str | None, record: RunRecord, log: RunLog, quiet: bool = False) -> None:
     """Store the run; a history that cannot be written is an error of its own (the results are already out)."""
+    from .history import History, safe_url  # the database library, for the commands that use it
+
     try:
         url = database_url(db)
         History(url).record(record)
@@ -322,6 +325,8 @@ def alerts(
 
 
 def _open_history(db: str | None) -> History:
+    from .history import History
+
     try:
         return History(database_url(db))
     except HistoryError as exc:

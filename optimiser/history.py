@@ -7,14 +7,8 @@ history is opened, so an old database file or server is brought up to date befor
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import os
 import time
-import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from .outcome import Outcome
+from .runrecord import SOLVE_KIND, HistoryError, RunRecord
 
-DB_ENV = "OPTIMISER_DB"
-DEFAULT_DB = Path.home() / ".local" / "share" / "optimiser" / "history.sqlite"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 BUSY_SECONDS = 30
@@ -47,8 +39,6 @@ RETRIES = 5
 MIGRATION_LOCK_KEY = 74_211_000
 """PostgreSQL advisory lock taken while migrating."""
 SECRET_KEYS = frozenset({"password", "passwd", "pwd"})
-SOLVE_KIND, WHATIF_KIND = "solve", "whatif"
-"""Run kinds: alerts count only real allocations (solve), never scenario runs."""
 
 metadata = MetaData()
 
@@ -99,23 +89,6 @@ allocations = Table(
 )
 
 
-class HistoryError(Exception):
-    """The run history cannot be opened or written: one plain line, the URL's password masked."""
-
-
-def database_url(db: str | None) -> str:
-    """``--db`` as given (a URL, or a path to a SQLite file), else $OPTIMISER_DB, else the default file."""
-    db = db or os.environ.get(DB_ENV) or str(DEFAULT_DB)
-    if "://" in db:
-        return db
-    path = Path(db).expanduser().resolve()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise HistoryError(f"run history {path}: its folder cannot be created ({exc.strerror})") from None
-    return f"sqlite:///{path}"
-
-
 def safe_url(url: str) -> str:
     """A database URL fit for logs: no password, whether in the user-info part or in the query string."""
     try:
@@ -131,35 +104,6 @@ def _reason(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     return text[:300]
-
-
-def instance_hash(folder: Path, names: Iterable[str]) -> str:
-    """SHA-256 over the instance's files (name and bytes), so reruns of the same data can be told apart."""
-    digest = hashlib.sha256()
-    for name in sorted(names):
-        path = folder / name
-        if path.exists():
-            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def new_run_id() -> str:
-    return uuid.uuid4().hex
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """What one solve leaves in the history."""
-
-    run_id: str
-    started_at: datetime
-    instance: str
-    instance_hash: str
-    parameters: dict[str, Any]
-    summary: dict[str, Any]
-    workloads: list[dict[str, Any]]
-    allocations: list[dict[str, Any]]
-    kind: str = SOLVE_KIND
 
 
 class History:
@@ -288,52 +232,3 @@ def _migrate_once(engine: Engine, sqlite_url: str | None) -> None:
             migrate(engine)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def run_record(
-    run_id: str,
-    started_at: datetime,
-    instance: Path,
-    hashed: str,
-    parameters: dict[str, Any],
-    outcome: Outcome,
-    kind: str = SOLVE_KIND,
-) -> RunRecord:
-    """The history's copy of a solve's outcome."""
-    return RunRecord(
-        kind=kind,
-        run_id=run_id,
-        started_at=started_at,
-        instance=str(instance)[-1024:],
-        instance_hash=hashed,
-        parameters=parameters,
-        summary=outcome.summary.to_dict(),
-        workloads=[
-            {
-                "staff_code": w.staff_code,
-                "grade": w.grade,
-                "available_points": w.available_points,
-                "points_before": w.points_before,
-                "points_after": w.points_after,
-                "wmt_pct_before": _float(w.wmt_pct_before),
-                "wmt_pct_after": _float(w.wmt_pct_after),
-                "cases_before": w.cases_before,
-                "cases_after": w.cases_after,
-            }
-            for w in outcome.workloads
-        ],
-        allocations=[
-            {
-                "crn": m.crn,
-                "from_staff_code": m.from_staff_code,
-                "to_staff_code": m.to_staff_code,
-                "action": m.action,
-                "points": m.points,
-            }
-            for m in outcome.moves
-        ],
-    )
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)

@@ -12,7 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
 
 from optimiser.alerts import excessive
-from optimiser.history import History, RunRecord, allocations, metadata, runs, workloads
+from optimiser.history import History, allocations, metadata, runs, workloads
+from optimiser.runrecord import RunRecord
 
 from .conftest import TINY
 from .test_cli import run

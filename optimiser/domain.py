@@ -172,9 +172,9 @@ class Instance(Frozen):
         crns = [c.crn for c in self.cases]
         if len(set(crns)) != len(crns):
             raise ValueError("duplicate crn")
-        known = set(codes)
-        for case in self.cases:
-            if case.staff_code and case.staff_code not in known:
+        unknown = {c.staff_code for c in self.cases} - set(codes) - {""}
+        for case in self.cases if unknown else ():
+            if case.staff_code in unknown:
                 raise ValueError(f"case {case.crn} is held by unknown practitioner {case.staff_code}")
         return self
 

@@ -279,6 +279,8 @@ def _check_hours(rows: Sequence[int], practitioners: list[Practitioner], rules: 
 
 
 def _check_holders(case_rows: Sequence[int], cases: list[Case], capacity: dict[str, int]) -> None:
+    if {c.staff_code for c in cases} <= {code for code, room in capacity.items() if room > 0} | {""}:
+        return  # every holder known and with room: no row to name
     for row, case in zip(case_rows, cases, strict=True):
         if problem := holder_problem(case, capacity):
             raise InputError(CASES_FILE, row, "staff_code", problem)

@@ -8,9 +8,10 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from optimiser import reader
-from optimiser.domain import Case, Grade, Rosh
+from optimiser.domain import Case, Grade, Instance, Practitioner, Rosh
 from optimiser.errors import InputError
 from optimiser.reader import read_instance
 
@@ -175,3 +176,11 @@ def test_a_case_recoded_is_the_case_validated_with_those_codes_or_none():
     assert again.__pydantic_fields_set__ == case.__pydantic_fields_set__
     for crn, staff_code in [("B", ""), ("", "P2"), ("B" * 65, "P2"), ("B", "P" * 65), (" B", "P2"), ("B", "P2 ")]:
         assert case.recoded(crn, staff_code) is None, (crn, staff_code)
+
+
+def test_an_instance_refuses_a_case_held_by_someone_not_in_it():
+    staff = (Practitioner(staff_code="P1", grade=Grade.PO),)
+    held = {code: Case(crn=f"C{code}", rosh=Rosh.LOW, tier="D1", staff_code=code) for code in ("P1", "", "P9")}
+    Instance(practitioners=staff, cases=(held["P1"], held[""]))
+    with pytest.raises(ValidationError, match="case CP9 is held by unknown practitioner P9"):
+        Instance(practitioners=staff, cases=tuple(held.values()))

@@ -119,7 +119,8 @@ def _records(name: str, text: str) -> tuple[Sequence[int], list[list[str]]]:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
         return _numbered_records(name, text)  # names the line
-    if len(records) != text.count("\n") + (not text.endswith("\n")):
+    lone_returns = text.count("\r") != text.count("\r\n")  # a line break of its own to the CSV reader
+    if lone_returns or len(records) != text.count("\n") + (not text.endswith("\n")):
         return _numbered_records(name, text)
     if all(r and (r[0].strip() or any(cell.strip() for cell in r)) for r in records):
         return range(1, len(records) + 1), records

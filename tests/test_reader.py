@@ -184,3 +184,25 @@ def test_an_instance_refuses_a_case_held_by_someone_not_in_it():
     Instance(practitioners=staff, cases=(held["P1"], held[""]))
     with pytest.raises(ValidationError, match="case CP9 is held by unknown practitioner P9"):
         Instance(practitioners=staff, cases=tuple(held.values()))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from(["a,b", "c", '"p\nq",r', '"s\r\nt"', "  ", "", '"u', "\n", "\r\n", "\r", "d\re"]), max_size=12
+    )
+)
+def test_records_read_in_one_go_are_numbered_as_when_counted_line_by_line(pieces):
+    """A file of one line per record is read in one go, its lines taken to be its record numbers; whatever
+    the file (quoted line breaks, blank lines, lone carriage returns), the records and lines must be those
+    the CSV reader's own line count gives, or the same error."""
+
+    def read(records_of):
+        try:
+            lines, records = records_of("x.csv", text)
+        except InputError as exc:
+            return str(exc)
+        return list(lines), records
+
+    text = "\n".join(pieces)
+    assert read(reader._records) == read(reader._numbered_records)

@@ -7,7 +7,6 @@ baseline in the benchmarks. On its own it never transfers; given a transfer plan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 
 from .problem import AllocationProblem
 from .results import Solution
@@ -42,13 +41,15 @@ def greedy(problem: AllocationProblem, freed: Mapping[int, int] | None = None) -
 
 
 def _lowest_after(problem: AllocationProblem, load: list[int], targets: tuple[int, ...], points: int) -> int | None:
-    best, best_ratio = None, None
+    """The first target with the lowest ratio after taking ``points`` within their cap (ratios compared as
+    integers: a Fraction per target was most of a national part's greedy)."""
+    best, best_after, best_available = None, 0, 1
     for p in targets:
         after = load[p] + points
         cap = problem.max_load[p]
         if cap is not None and after > cap:
             continue
-        ratio = Fraction(after, problem.available[p])
-        if best_ratio is None or ratio < best_ratio:
-            best, best_ratio = p, ratio
+        available = problem.available[p]
+        if best is None or after * best_available < best_after * available:
+            best, best_after, best_available = p, after, available
     return best

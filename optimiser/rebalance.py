@@ -147,11 +147,14 @@ class Rebalancer:
         fixed_p: list[int] = []
         fixed_q: list[int] = []
         free: list[int] = []
-        for own, other, fixed in ((self.items[p], q, fixed_p), (pool_q, p, fixed_q)):
+        base = {p: self.load[p], q: self.load[q]}  # less each one's cases that are not fixed on them
+        for own, who, other, fixed in ((self.items[p], p, q, fixed_p), (pool_q, q, p, fixed_q)):
             for k in own:
                 if other not in allowed[k]:
                     fixed.append(k)
-                elif p in allowed[k] and q in allowed[k]:
+                    continue
+                base[who] -= points[k]
+                if p in allowed[k] and q in allowed[k]:
                     free.append(k)
         if keep_on_q is not None:
             fixed_q.append(keep_on_q)
@@ -161,8 +164,8 @@ class Rebalancer:
         if problem.available[q] <= 0:
             return None
         pair = Pair(
-            base_p=self.load[p] - self._points(self.items[p]) + self._points(fixed_p),
-            base_q=self.load[q] - self._points(self.items[q]) + self._points(fixed_q),
+            base_p=base[p],
+            base_q=base[q],
             available_p=problem.available[p],
             available_q=problem.available[q],
             cap_p=problem.max_load[p],

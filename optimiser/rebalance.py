@@ -56,7 +56,8 @@ class Rebalancer:
         self.transfers = solution.transfers(problem)
         self.changes = [0] * problem.n
         """How often each practitioner's cases changed: a pair's best re-split depends on nothing else."""
-        self._tried: dict[tuple[int, int, int, int], _Split | None] = {}
+        self._tried: dict[tuple[int, int], tuple[int, int, _Split | None]] = {}
+        """Each pair's last split, with the two change counts it was worked out at."""
         self.partners = problem.partners
         self.active = [p for p in range(problem.n) if problem.available[p] > 0 and self.partners[p]]
 
@@ -124,18 +125,19 @@ class Rebalancer:
         their pooled ratio is not under it, as the higher of two ratios is at least their pooled one. Most
         partners fail this integer test, which spares their subset-sum."""
         available = self.problem.available
-        pooled_available = available[p] + available[q]
         if available[q] <= 0:
             return False
-        return (self.load[p] + self.load[q]) * below.denominator < below.numerator * pooled_available
+        return (self.load[p] + self.load[q]) * below.denominator < below.numerator * (available[p] + available[q])
 
     def _pair_split(self, p: int, q: int) -> _Split | None:
         """``_split(p, q)``, remembered until either one's cases change: the spread's closing passes ask
         again of every pair whether it can help, and most pairs are as they were."""
-        key = (p, q, self.changes[p], self.changes[q])
-        if key not in self._tried:
-            self._tried[key] = self._split(p, q)
-        return self._tried[key]
+        changes = (self.changes[p], self.changes[q])
+        known = self._tried.get((p, q))
+        if known is None or known[:2] != changes:
+            known = (*changes, self._split(p, q))
+            self._tried[p, q] = known
+        return known[2]
 
     def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
         """The split of p's and q's shared movable cases minimising the higher of their two ratios

@@ -76,7 +76,7 @@ def _summary(folder: Path) -> dict:
 
 def _holders(instance: Instance, rules: Rules, moves: pd.DataFrame, problems: list[str]) -> dict[str, str]:
     after = {c.crn: c.staff_code for c in instance.cases}
-    points = {c.crn: str(rules.case_points(c)) for c in instance.cases}
+    points = {c.crn: str(n) for c, n in zip(instance.cases, rules.points_of(instance.cases), strict=True)}
     seen: set[str] = set()
     for row, move in enumerate(moves.itertuples(index=False), start=2):
         if move.crn not in after:

@@ -131,7 +131,7 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     """Build the solver's problem; with ``max_transfers`` 0 every held case is fixed load."""
     elig = Eligibility(instance, rules)
     index = instance.practitioner_index
-    points = [rules.case_points(c) for c in instance.cases]
+    points = rules.points_of(instance.cases)
     before = [p.other_points for p in instance.practitioners]
     for case, pts in zip(instance.cases, points, strict=True):
         if case.allocated:

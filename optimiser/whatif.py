@@ -75,7 +75,7 @@ class Run:
         every case of the instance)."""
         instance, rules = self.loaded.instance, self.loaded.rules
         capacity = [practitioner_capacity(p, rules) for p in instance.practitioners]
-        demand = sum(p.other_points for p in instance.practitioners) + sum(rules.case_points(c) for c in instance.cases)
+        demand = sum(p.other_points for p in instance.practitioners) + sum(rules.points_of(instance.cases))
         row: dict[str, Any] = {
             "scenario": self.name,
             "practitioners": sum(1 for a in capacity if a > 0),

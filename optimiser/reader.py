@@ -234,14 +234,11 @@ class _Recoder:
         shape = itemgetter(*others, *others[:1])  # a tuple whatever the number of columns
         return cls(table.width, shape, where["crn"], where.get("staff_code"))
 
-    def _codes(self, values: list[str]) -> tuple[str, str]:
-        staff_code = "" if self.staff_code is None else values[self.staff_code].strip()
-        return values[self.crn].strip(), staff_code
-
     def fast(self, values: list[str]) -> Case | None:
         if len(values) != self.width:
             return None
-        crn, staff_code = self._codes(values)
+        crn = values[self.crn].strip()
+        staff_code = "" if self.staff_code is None else values[self.staff_code].strip()
         template = self.seen.get((self.shape(values), bool(staff_code)))
         if template is None or crn[:1] == "'" or staff_code[:1] == "'":
             return None

@@ -24,7 +24,8 @@ from .runlog import RunLog
 
 class Display:
     """A progress line on a terminal: the step (reading, solving part 3 of 10 with best and bound, writing).
-    Silent, with no control characters at all, when disabled or when the stream is not a terminal."""
+    Each step and event is drawn as it happens, not at the next tick, so a step shorter than a tick is still
+    seen. Silent, with no control characters at all, when disabled or when the stream is not a terminal."""
 
     def __init__(self, enabled: bool, stream: TextIO | None = None):
         stream = stream or sys.stdout
@@ -55,7 +56,7 @@ class Display:
 
     def step(self, description: str) -> None:
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, description=description)
+            self._progress.update(self._task, description=description, refresh=True)
 
     def hear(self, event: object) -> None:
         """A stage or a part ended."""
@@ -70,9 +71,12 @@ class Display:
                 advance=1,
                 description=f"Solving: part {event.part} of {event.parts} done; highest so far "
                 f"{self._best[0]:.1f}% (best possible at least {self._best[1]:.1f}%)",
+                refresh=True,
             )
         elif isinstance(event, StageReport):
-            self._progress.update(self._task, description=f"Solving: stage {event.name} ended ({event.status})")
+            self._progress.update(
+                self._task, description=f"Solving: stage {event.name} ended ({event.status})", refresh=True
+            )
 
 
 class StageLog:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from optimiser.generate import generate, write_instance
+from optimiser.progress import Display
 
 from .conftest import TINY
 from .test_cli import run
@@ -103,6 +105,20 @@ def test_a_terminal_sees_the_progress_of_the_parts(region, tmp_path):
     os.close(leader)
     text = seen.decode("utf-8", "replace")
     assert "Solving" in text and "Proven best" in text and "\x1b" in text
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_every_step_is_drawn_when_it_starts_however_short_it_is():
+    """A step is drawn as it starts, not at the display's next tick, so a fast part of a run is still seen."""
+    screen = _Terminal()
+    with Display(True, screen) as display:
+        for step in ("Reading the instance", "Solving", "Writing the report"):
+            display.step(step)
+    assert all(step in screen.getvalue() for step in ("Reading the instance", "Solving", "Writing the report"))
 
 
 def test_quiet_prints_nothing_and_json_prints_only_the_summary(tmp_path):

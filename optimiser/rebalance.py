@@ -93,21 +93,43 @@ class Rebalancer:
 
     def _improve(self, p: int, stop: Callable[[], bool]) -> int | None:
         """Apply the best re-split of p with a partner that lowers p's ratio without lifting the partner
-        to it; the partner, or None when no such split exists (or time ran out: on a part of hundreds of
-        practitioners one call tries hundreds of partners)."""
+        to it (the lowest new top; among equal tops, the partner first in ``partners``); the partner, or
+        None when no such split exists (or time ran out: on a part of hundreds of practitioners one call
+        tries hundreds of partners).
+
+        Partners are tried by their pooled ratio with p, lowest first: a split's top is at least that
+        ratio, so the first splits found are near the best and spare the subset-sums of most others, and
+        once the pooled ratio passes the best top no later partner can win."""
         current = self.ratio(p)
-        best_q, best = None, None
-        for q in self.partners[p]:
+        best_q, best, best_rank = None, None, -1
+        for pooled, rank, q in self._by_pooled(p):
             if stop():
                 break
-            if not self._may_lower(p, q, best.top if best is not None else current):
+            below = best.top if best is not None else current
+            if pooled > below.numerator / below.denominator:
+                break
+            if not self._may_lower(p, q, below, best is not None and rank < best_rank):
                 continue
             split = self._pair_split(p, q)
-            if split is not None and split.top < current and (best is None or split.top < best.top):
-                best_q, best = q, split
+            if split is None or split.top >= current:
+                continue
+            if best is None or split.top < best.top or (split.top == best.top and rank < best_rank):
+                best_q, best, best_rank = q, split, rank
         if best_q is not None and best is not None:
             self._apply(p, best_q, best)
         return best_q
+
+    def _by_pooled(self, p: int) -> list[tuple[float, int, int]]:
+        """p's partners with capacity as (pooled ratio with p, rank in ``partners``, partner), lowest ratio first.
+        A float is only an order here: rounding keeps it monotone, so a later float that is strictly higher
+        is an exactly higher ratio (the break in ``_improve``); ties are decided exactly."""
+        load, available = self.load, self.problem.available
+        mine, room = load[p], available[p]
+        return sorted(
+            ((mine + load[q]) / (room + available[q]), rank, q)
+            for rank, q in enumerate(self.partners[p])
+            if available[q] > 0
+        )
 
     def solution(self) -> Solution:
         """The current allocation as class counts (held cases where the starting solution had them)."""
@@ -120,14 +142,14 @@ class Rebalancer:
                 counts[k][p] = counts[k].get(p, 0) + 1
         return Solution(counts=tuple(counts), unallocated=self.start.unallocated)
 
-    def _may_lower(self, p: int, q: int, below: Fraction) -> bool:
-        """Whether a re-split of p and q might bring the higher of the two under ``below``: it cannot when
-        their pooled ratio is not under it, as the higher of two ratios is at least their pooled one. Most
-        partners fail this integer test, which spares their subset-sum."""
+    def _may_lower(self, p: int, q: int, below: Fraction, or_equal: bool = False) -> bool:
+        """Whether a re-split of p and q might bring the higher of the two under ``below`` (or to it, with
+        ``or_equal``): it cannot when their pooled ratio is above it, as the higher of two ratios is at
+        least their pooled one. Most partners fail this integer test, which spares their subset-sum."""
         available = self.problem.available
-        if available[q] <= 0:
-            return False
-        return (self.load[p] + self.load[q]) * below.denominator < below.numerator * (available[p] + available[q])
+        pooled = (self.load[p] + self.load[q]) * below.denominator
+        limit = below.numerator * (available[p] + available[q])
+        return pooled <= limit if or_equal else pooled < limit
 
     def _pair_split(self, p: int, q: int) -> _Split | None:
         """``_split(p, q)``, remembered until either one's cases change: the spread's closing passes ask

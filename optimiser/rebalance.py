@@ -15,12 +15,24 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from .bounds import shed_plan
 from .greedy import greedy
-from .pairsplit import Pair, best_split
+from .pairsplit import Pair, best_split, best_top
 from .problem import AllocationProblem
 from .results import Solution
+
+
+class _Pool(NamedTuple):
+    """Two practitioners' movable cases as a re-split sees them: the pair's figures, the cases either may
+    take (largest first) with their points, and the cases fixed on each."""
+
+    pair: Pair
+    free: list[int]
+    weights: list[int]
+    fixed_p: list[int]
+    fixed_q: list[int]
 
 
 @dataclass(frozen=True)
@@ -56,8 +68,8 @@ class Rebalancer:
         self.transfers = solution.transfers(problem)
         self.changes = [0] * problem.n
         """How often each practitioner's cases changed: a pair's best re-split depends on nothing else."""
-        self._tried: dict[tuple[int, int], tuple[int, int, _Split | None]] = {}
-        """Each pair's last split, with the two change counts it was worked out at."""
+        self._tried: dict[tuple[int, int], tuple[int, int, tuple[int, int] | None]] = {}
+        """Each pair's last re-split top, with the two change counts it was worked out at."""
         self.partners = problem.partners
         self.active = [p for p in range(problem.n) if problem.available[p] > 0 and self.partners[p]]
 
@@ -100,23 +112,25 @@ class Rebalancer:
         Partners are tried by their pooled ratio with p, lowest first: a split's top is at least that
         ratio, so the first splits found are near the best and spare the subset-sums of most others, and
         once the pooled ratio passes the best top no later partner can win."""
-        current = self.ratio(p)
-        best_q, best, best_rank = None, None, -1
+        mine, room = self.load[p], self.problem.available[p]  # ratios as (numerator, denominator) pairs
+        best_q, best, best_rank = None, (mine, room), -1
         for pooled, rank, q in self._by_pooled(p):
             if stop():
                 break
-            below = best.top if best is not None else current
-            if pooled > below.numerator / below.denominator:
+            if pooled > best[0] / best[1]:
                 break
-            if not self._may_lower(p, q, below, best is not None and rank < best_rank):
+            if not self._may_lower(p, q, best, best_q is not None and rank < best_rank):
                 continue
-            split = self._pair_split(p, q)
-            if split is None or split.top >= current:
+            top = self._pair_top(p, q)
+            if top is None or top[0] * room >= mine * top[1]:  # not under p's ratio now
                 continue
-            if best is None or split.top < best.top or (split.top == best.top and rank < best_rank):
-                best_q, best, best_rank = q, split, rank
-        if best_q is not None and best is not None:
-            self._apply(p, best_q, best)
+            lower = top[0] * best[1] - best[0] * top[1]
+            if best_q is None or lower < 0 or (lower == 0 and rank < best_rank):
+                best_q, best, best_rank = q, top, rank
+        if best_q is not None:
+            split = self._split(p, best_q)
+            assert split is not None and split.top == Fraction(*best)  # the same cases as when weighed
+            self._apply(p, best_q, split)
         return best_q
 
     def _by_pooled(self, p: int) -> list[tuple[float, int, int]]:
@@ -142,44 +156,55 @@ class Rebalancer:
                 counts[k][p] = counts[k].get(p, 0) + 1
         return Solution(counts=tuple(counts), unallocated=self.start.unallocated)
 
-    def _may_lower(self, p: int, q: int, below: Fraction, or_equal: bool = False) -> bool:
-        """Whether a re-split of p and q might bring the higher of the two under ``below`` (or to it, with
-        ``or_equal``): it cannot when their pooled ratio is above it, as the higher of two ratios is at
-        least their pooled one. Most partners fail this integer test, which spares their subset-sum."""
+    def _may_lower(self, p: int, q: int, below: tuple[int, int], or_equal: bool = False) -> bool:
+        """Whether a re-split of p and q might bring the higher of the two under the ratio ``below``
+        (numerator, denominator), or to it with ``or_equal``: it cannot when their pooled ratio is above
+        it, as the higher of two ratios is at least their pooled one. Most partners fail this integer
+        test, which spares their subset-sum."""
         available = self.problem.available
-        pooled = (self.load[p] + self.load[q]) * below.denominator
-        limit = below.numerator * (available[p] + available[q])
+        pooled = (self.load[p] + self.load[q]) * below[1]
+        limit = below[0] * (available[p] + available[q])
         return pooled <= limit if or_equal else pooled < limit
 
-    def _pair_split(self, p: int, q: int) -> _Split | None:
-        """``_split(p, q)``, remembered until either one's cases change: the spread's closing passes ask
+    def _pair_top(self, p: int, q: int) -> tuple[int, int] | None:
+        """``_split_top(p, q)``, remembered until either one's cases change: the spread's closing passes ask
         again of every pair whether it can help, and most pairs are as they were."""
         changes = (self.changes[p], self.changes[q])
         known = self._tried.get((p, q))
         if known is None or known[:2] != changes:
-            known = (*changes, self._split(p, q))
+            known = (*changes, self._split_top(p, q))
             self._tried[p, q] = known
         return known[2]
+
+    def _split_top(self, p: int, q: int) -> tuple[int, int] | None:
+        """The higher of p's and q's ratios after their best re-split (``_split``'s top, as numerator and
+        denominator), without the split: a search weighs many pairs and re-splits one."""
+        pool = self._pool(p, q)
+        return None if pool is None else best_top(pool.pair, pool.weights)
 
     def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
         """The split of p's and q's shared movable cases minimising the higher of their two ratios
         (one case of class ``keep_on_q`` held by q stays there: a transfer being tried)."""
-        problem, allowed, points = self.problem, self.allowed, self.points
+        pool = self._pool(p, q, keep_on_q)
+        found = None if pool is None else best_split(pool.pair, pool.weights)
+        if pool is None or found is None:
+            return None
+        top, to_p = found
+        chosen = list(zip(pool.free, to_p, strict=True))[::-1]  # last first: the order later tie-breaks depend on
+        return _Split(
+            top, pool.fixed_p + [k for k, mine in chosen if mine], pool.fixed_q + [k for k, mine in chosen if not mine]
+        )
+
+    def _pool(self, p: int, q: int, keep_on_q: int | None = None) -> _Pool | None:
+        """p's and q's movable cases sorted into those fixed on either and those both may take (largest
+        first), with the pair's figures; None when there is nothing to re-split."""
+        problem, points = self.problem, self.points
         pool_q = list(self.items[q])
         if keep_on_q is not None:
             pool_q.remove(keep_on_q)
-        fixed_p: list[int] = []
-        fixed_q: list[int] = []
         free: list[int] = []
-        base = {p: self.load[p], q: self.load[q]}  # less each one's cases that are not fixed on them
-        for own, who, other, fixed in ((self.items[p], p, q, fixed_p), (pool_q, q, p, fixed_q)):
-            for k in own:
-                if other not in allowed[k]:
-                    fixed.append(k)
-                    continue
-                base[who] -= points[k]
-                if p in allowed[k] and q in allowed[k]:
-                    free.append(k)
+        fixed_p, base_p = self._sort_out(self.items[p], p, q, free)
+        fixed_q, base_q = self._sort_out(pool_q, q, p, free)
         if keep_on_q is not None:
             fixed_q.append(keep_on_q)
         free.sort(key=lambda k: -points[k])
@@ -188,19 +213,29 @@ class Rebalancer:
         if problem.available[q] <= 0:
             return None
         pair = Pair(
-            base_p=base[p],
-            base_q=base[q],
+            base_p=base_p,
+            base_q=base_q,
             available_p=problem.available[p],
             available_q=problem.available[q],
             cap_p=problem.max_load[p],
             cap_q=problem.max_load[q],
         )
-        found = best_split(pair, [points[k] for k in free])
-        if found is None:
-            return None
-        top, to_p = found
-        chosen = list(zip(free, to_p, strict=True))[::-1]  # last first: the order later tie-breaks depend on
-        return _Split(top, fixed_p + [k for k, mine in chosen if mine], fixed_q + [k for k, mine in chosen if not mine])
+        return _Pool(pair, free, [points[k] for k in free], fixed_p, fixed_q)
+
+    def _sort_out(self, own: list[int], who: int, other: int, free: list[int]) -> tuple[list[int], int]:
+        """Of ``who``'s movable cases, those ``other`` may not take (fixed on ``who``), and ``who``'s load
+        less the rest; the cases both may take are added to ``free``."""
+        allowed, points = self.allowed, self.points
+        fixed = []
+        base = self.load[who]
+        for k in own:
+            if other not in allowed[k]:
+                fixed.append(k)
+                continue
+            base -= points[k]
+            if who in allowed[k]:
+                free.append(k)
+        return fixed, base
 
     def _points(self, items: list[int]) -> int:
         points = self.points

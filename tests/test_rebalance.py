@@ -90,8 +90,9 @@ def test_the_local_search_stops_within_a_step_when_time_is_up(monkeypatch):
 
     problem = compile_problem(generate(40, 200, 3), load_rules(None), max_transfers=20)
     splits = []
-    real = rebalance.best_split
-    monkeypatch.setattr(rebalance, "best_split", lambda *a: (splits.append(1), real(*a))[1])
+    for name in ("best_split", "best_top"):
+        real = getattr(rebalance, name)
+        monkeypatch.setattr(rebalance, name, lambda *a, real=real: (splits.append(1), real(*a))[1])
     asked = []
 
     def stop_after_ten() -> bool:

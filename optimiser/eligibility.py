@@ -125,7 +125,7 @@ class Eligibility:
             self._groups[pdu] = [tuple(members) for members in groups.values()]
         return self._groups[pdu]
 
-    def _scan(self, sig: Signature) -> tuple[tuple[int, ...], dict[Rule, int]]:
+    def scan(self, sig: Signature) -> tuple[tuple[int, ...], dict[Rule, int]]:
         """Who may take a case of this signature, and how many each rule keeps out (the pdu rule counted
         without a scan)."""
         if sig not in self._cache:
@@ -144,14 +144,14 @@ class Eligibility:
         return self._cache[sig]
 
     def eligible(self, case: Case) -> tuple[int, ...]:
-        return self._scan(Signature.of(case))[0]
+        return self.scan(Signature.of(case))[0]
 
     def exclusion(self, i: int, sig: Signature) -> Exclusion | None:
         return exclusion(self.instance.practitioners[i], self.capacity[i], sig, self.rules)
 
     def excluded_counts(self, case: Case) -> dict[Rule, int]:
         """How many practitioners each rule keeps from this case."""
-        return self._scan(Signature.of(case))[1]
+        return self.scan(Signature.of(case))[1]
 
     def exclusions(self, case: Case) -> dict[str, list[str]]:
         """Each exclusion's wording with the staff codes it keeps from this case, most first (one case:

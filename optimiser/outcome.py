@@ -181,13 +181,13 @@ def _tally(holders: list[str], points: list[int]) -> tuple[Counter[str], Counter
 def moves(instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...]) -> tuple[Move, ...]:
     """New allocations and transfers, in crn order, each with its reason (``loads``: the workloads of ``after``)."""
     reasons = Reasons(instance, rules, loads, max_pct(loads, "wmt_pct_after"))
+    moved = sorted((c for c in instance.cases if after[c.crn] not in ("", c.staff_code)), key=lambda c: c.crn)
     out = []
-    for case in sorted(instance.cases, key=lambda c: c.crn):
+    for case in moved:
         new = after[case.crn]
-        if new and new != case.staff_code:
-            action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
-            reason = reasons.of(case, new).text()
-            out.append(Move(case.crn, case.staff_code, new, action, rules.case_points(case), reason))
+        action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
+        reason = reasons.of(case, new).text()
+        out.append(Move(case.crn, case.staff_code, new, action, rules.case_points(case), reason))
     return tuple(out)
 
 

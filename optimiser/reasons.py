@@ -96,31 +96,31 @@ class Reasons:
     def of(self, case: Case, receiver: str) -> Reason:
         """The reason ``case`` went to ``receiver`` (from its holder, if it had one)."""
         points = self.rules.case_points(case)
-        key = (Signature.of(case), points, case.staff_code, receiver)
+        sig = Signature.of(case)
+        key = (sig, points, case.staff_code, receiver)
         if key not in self._known:
-            self._known[key] = self._reason(case, points, receiver)
+            self._known[key] = self._reason(sig, points, case.staff_code, receiver)
         return self._known[key]
 
-    def _field_of(self, case: Case, points: int) -> _Field:
+    def _field_of(self, sig: Signature, points: int, holder: str) -> _Field:
         """Everyone eligible but the holder: who is at their cap, and the two with room who would end lowest
         (exact ratios: a float of points / available orders such small integers exactly)."""
-        key = (Signature.of(case), points, case.staff_code)
+        key = (sig, points, holder)
         if key not in self._field:
-            others = [
-                s for i in self.eligibility.eligible(case) if (s := self.standing[i]).staff_code != case.staff_code
-            ]
+            standing = self.standing
+            others = [s for i in self.eligibility.scan(sig)[0] if (s := standing[i]).staff_code != holder]
             capped = frozenset(s.staff_code for s in others if s.capped(points))
-            room = [s for s in others if s.staff_code not in capped]
+            room = [s for s in others if s.staff_code not in capped] if capped else others
             lowest = heapq.nsmallest(
                 2, room, key=lambda s: ((s.points_after + points) / s.available_points, s.staff_code)
             )
             self._field[key] = _Field(capped, tuple(lowest))
         return self._field[key]
 
-    def _reason(self, case: Case, points: int, receiver: str) -> Reason:
+    def _reason(self, sig: Signature, points: int, holder: str, receiver: str) -> Reason:
         staff = self.instance.practitioners
-        eligible = self.eligibility.eligible(case)
-        field = self._field_of(case, points)
+        eligible, excluded = self.eligibility.scan(sig)
+        field = self._field_of(sig, points, holder)
         best = next((s for s in field.lowest if s.staff_code != receiver), None)
         capped = len(field.capped - {receiver})
         to = self.standing[self.instance.practitioner_index[receiver]]
@@ -130,17 +130,15 @@ class Reasons:
             receiver_after=to.pct(to.points_after),
             eligible=len(eligible),
             total=len(staff),
-            excluded=tuple(
-                (n, wording(rule, Signature.of(case))) for rule, n in self.eligibility.excluded_counts(case).items()
-            ),
+            excluded=tuple((n, wording(rule, sig)) for rule, n in excluded.items()),
             capped=capped,
             alternative=None if best is None else best.staff_code,
             alternative_pct=None if best is None else best.pct(best.points_after + points),
             maximum=self.maximum,
         )
-        if not case.staff_code:
+        if not holder:
             return reason
-        held = self.standing[self.instance.practitioner_index[case.staff_code]]
+        held = self.standing[self.instance.practitioner_index[holder]]
         return replace(
             reason,
             holder=held.staff_code,

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from . import bounds
 from .domain import Case, Instance
-from .eligibility import Eligibility, capped_out
+from .eligibility import Eligibility, Signature, capped_out
 from .rules import Rules
 from .wmt import max_load
 
@@ -141,12 +141,16 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     base = [p.other_points for p in instance.practitioners]
     groups: dict[tuple[int, int | None, tuple[int, ...]], list[str]] = defaultdict(list)
     unplaceable = []
+    receivers: dict[tuple[Signature, int | None], tuple[int, ...]] = {}  # cases alike share their receivers
     for case, pts in zip(instance.cases, points, strict=True):
         holder = index[case.staff_code] if case.allocated else None
         if holder is not None and (case.pinned or max_transfers == 0):
             base[holder] += pts  # stays whoever may take it: most cases, so their receivers are not listed
             continue
-        targets = _targets(case, elig, closed, holder)
+        alike = (Signature.of(case), holder)
+        if alike not in receivers:
+            receivers[alike] = tuple(i for i in elig.scan(alike[0])[0] if i not in closed and i != holder)
+        targets = receivers[alike]
         if holder is not None and not targets:
             base[holder] += pts
         elif targets:
@@ -166,10 +170,6 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
         max_transfers=max_transfers,
         unplaceable=tuple(sorted(unplaceable)),
     )
-
-
-def _targets(case: Case, elig: Eligibility, closed: set[int], holder: int | None) -> tuple[int, ...]:
-    return tuple(i for i in elig.eligible(case) if i not in closed and i != holder)
 
 
 def _why_not(case: Case, elig: Eligibility, closed: set[int], instance: Instance) -> str:

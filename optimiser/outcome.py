@@ -200,9 +200,10 @@ def over(loads: tuple[Workload, ...], attr: str, threshold: Decimal) -> int:
     return sum(1 for w in loads if w.available_points > 0 and getattr(w, attr) > threshold)
 
 
-def build_outcome(instance: Instance, rules: Rules, result: Result) -> Outcome:
-    """The users' view of a solve result, with the diagnosis of anything left unallocated."""
-    after = holders_after(instance, result)
+def build_outcome(instance: Instance, rules: Rules, result: Result, after: dict[str, str] | None = None) -> Outcome:
+    """The users' view of a solve result, with the diagnosis of anything left unallocated (``after``: the
+    result's ``holders_after``, when the caller has it already)."""
+    after = holders_after(instance, result) if after is None else after
     loads = workloads(instance, rules, after)
     made = moves(instance, rules, after, loads)
     reasons = dict(result.problem.unplaceable)

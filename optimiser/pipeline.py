@@ -21,7 +21,8 @@ def solve_loaded(
 ) -> tuple[Result, Outcome]:
     """Solve and verify; raises VerificationError rather than return an allocation that breaks a rule."""
     result = solve(loaded.instance, loaded.rules, options, cancellation, executor, cache)
-    violations = verify(loaded.instance, loaded.rules, holders_after(loaded.instance, result), options.max_transfers)
+    after = holders_after(loaded.instance, result)
+    violations = verify(loaded.instance, loaded.rules, after, options.max_transfers)
     if violations:
         raise VerificationError(violations)
-    return result, build_outcome(loaded.instance, loaded.rules, result)
+    return result, build_outcome(loaded.instance, loaded.rules, result, after)

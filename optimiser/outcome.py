@@ -49,11 +49,12 @@ class Workload:
     cases_after: int
     cap_pct: Decimal | None
 
-    @property
+    @cached_property
     def wmt_pct_before(self) -> Decimal | None:
+        """Kept once worked out, as ``wmt_pct_after``: sorting, charts, tables and group figures ask again."""
         return wmt_pct(self.points_before, self.available_points)
 
-    @property
+    @cached_property
     def wmt_pct_after(self) -> Decimal | None:
         return wmt_pct(self.points_after, self.available_points)
 

@@ -29,7 +29,7 @@ def _solve(instance, out, *args):
     assert result.exit_code in (0, 1), result.output  # 1: a few cases have no eligible practitioner
     summary = json.loads((out / "summary.json").read_text())
     assert summary.pop("solve_seconds") >= 0
-    return {name: (out / name).read_bytes() for name in FILES}, summary
+    return {name: (out / name).read_bytes() for name in (*FILES, "report.html")}, summary
 
 
 @pytest.mark.parametrize("transfers", ["0", "10"])

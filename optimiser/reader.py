@@ -184,23 +184,37 @@ def _message(error: dict[str, Any], column: str | None, cells: dict[str, str]) -
 
 
 def _parse_rows(table: _Table) -> list[Any]:
-    """Every row validated into the spec's model, in order; the first bad row raises its InputError."""
-    spec = table.spec
+    """Every row validated into the spec's model, in order; the first bad row raises its InputError (a
+    repeated key included: keys are compared once all rows are read, or when a row fails, among the rows
+    before it, so the row named is the same as if each were checked as it was read)."""
     items: list[Any] = []
-    first_row: dict[str, int] = {}
     recode = _Recoder.of(table)
-    for line, values in zip(table.lines, table.records, strict=True):
-        item = recode.fast(values) if recode else None
-        if item is None:
-            item = _validate(table, line, values)
-            if recode:
-                recode.learn(values, item)
-        key = getattr(item, spec.key)
+    try:
+        for line, values in zip(table.lines, table.records, strict=True):
+            item = recode.fast(values) if recode else None
+            if item is None:
+                item = _validate(table, line, values)
+                if recode:
+                    recode.learn(values, item)
+            items.append(item)
+    except InputError:
+        _check_keys(table, items)
+        raise
+    _check_keys(table, items)
+    return items
+
+
+def _check_keys(table: _Table, items: list[Any]) -> None:
+    """The first of ``items`` (the first rows of the table) whose key an earlier one has, as an InputError."""
+    spec = table.spec
+    keys = [getattr(item, spec.key) for item in items]
+    if len(set(keys)) == len(keys):
+        return
+    first_row: dict[str, int] = {}
+    for line, key in zip(table.lines, keys, strict=False):
         if key in first_row:
             raise InputError(spec.file, line, spec.key, f"duplicate {spec.key} {key!r} (first on row {first_row[key]})")
         first_row[key] = line
-        items.append(item)
-    return items
 
 
 def _validate(table: _Table, line: int, values: list[str]) -> Any:

@@ -206,3 +206,44 @@ def test_records_read_in_one_go_are_numbered_as_when_counted_line_by_line(pieces
 
     text = "\n".join(pieces)
     assert read(reader._records) == read(reader._numbered_records)
+
+
+def _row_by_row(table):
+    """The reading ``_parse_rows`` must match: each row validated in full, then its key compared with the
+    keys before it, row by row; the cases, or the first error's words."""
+    seen: dict[str, int] = {}
+    cases = []
+    try:
+        for line, values in zip(table.lines, table.records, strict=True):
+            case = reader._validate(table, line, values)
+            if case.crn in seen:
+                raise InputError(
+                    "cases.csv", line, "crn", f"duplicate crn {case.crn!r} (first on row {seen[case.crn]})"
+                )
+            seen[case.crn] = line
+            cases.append(case)
+    except InputError as exc:
+        return str(exc)
+    return cases
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["C1", "C2", "C3", " C1", ""]), st.sampled_from(["LOW", "HIGH", "bad"])),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_repeated_keys_and_bad_rows_are_named_in_the_order_of_the_file(rows):
+    """Keys are compared after the rows are read (or when one fails): whichever comes first in the file, a
+    repeated crn or a bad cell, is the error, as when each row was checked as it was read."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.csv"
+        write_csv(path, ["crn", "tier", "rosh"], [[crn, "A3", rosh] for crn, rosh in rows])
+        table, _ = reader._read_table(path, reader._CASES)
+        try:
+            read = reader._parse_rows(table)
+        except InputError as exc:
+            read = str(exc)
+    assert read == _row_by_row(table)

@@ -12,9 +12,9 @@ this process (a ``Cancellation``) cancels the outstanding tasks and closes the l
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -24,6 +24,7 @@ from .interrupt import Cancellation, Interrupted
 
 T = TypeVar("T")
 POLL_SECONDS = 0.1
+"""The longest a wait for tasks goes without looking for a signal."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class Executor:
                         if on_done is not None and future.status == "finished":
                             on_done(index, future.result())
                 if len(told) < len(futures):
-                    time.sleep(POLL_SECONDS)
+                    _next_done([f for i, f in enumerate(futures) if i not in told])
         except BaseException:
             client.cancel(futures)
             self.close()
@@ -149,3 +150,12 @@ class Executor:
                 )
                 self._client = Client(self._cluster)
         return self._client
+
+
+def _next_done(futures: list[Any]) -> None:
+    """Wait until one of ``futures`` ends, or ``POLL_SECONDS`` pass (so a signal is heard): a part's end is
+    told as it happens, and the last one ends the wait at once, not at the next poll."""
+    from distributed import wait
+
+    with contextlib.suppress(TimeoutError):
+        wait(futures, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")

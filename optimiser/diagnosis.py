@@ -107,7 +107,7 @@ def diagnose(
     elig = Eligibility(instance, rules)
     above = tuple(w.staff_code for w in loads if w.limit is not None and w.points_after > w.limit)
     capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
-    cases = {c.crn: c for c in instance.cases}
+    cases = {c.crn: c for c in instance.cases if c.crn in capped} if capped else {}
     pdus = sorted({cases[crn].pdu for crn in capped})
     conflicts, unexamined = [], []
     deadline = time.monotonic() + DIAGNOSIS_SECONDS

@@ -77,10 +77,10 @@ def _feasible(
             moved += taken
             load[g.holder] += g.points * (g.count - sum(taken))
     for p, limit in enumerate(problem.limit):
-        total = load[p] + sum(points * x for points, x in incoming[p])
         rule = problem.cap_rule[p]
         if limit is None or rule is None:
-            continue
+            continue  # no cap to hold: its load is never looked at (most of a national instance)
+        total = load[p] + sum(points * x for points, x in incoming[p])
         if problem.closed[p]:
             for _, x in incoming[p]:
                 model.add(x == 0).only_enforce_if(on[rule])

@@ -19,10 +19,10 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
     problems: list[str] = []
     missing = [c.crn for c in instance.cases if c.crn not in after]
     problems += [f"case {crn} has no outcome" for crn in missing]
+    holders = [after.get(c.crn, c.staff_code) for c in instance.cases]
     received: set[str] = set()
     transfers = 0
-    for case in instance.cases:
-        new = after.get(case.crn, case.staff_code)
+    for case, new in zip(instance.cases, holders, strict=True):
         if new == case.staff_code:
             continue
         if case.pinned:
@@ -41,18 +41,18 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
         transfers += bool(case.staff_code)
     if transfers > max_transfers:
         problems.append(f"{transfers} transfers made, more than the {max_transfers} allowed")
-    problems += _cap_violations(instance, rules, after, received, capacity)
+    problems += _cap_violations(instance, rules, holders, received, capacity)
     return problems
 
 
 def _cap_violations(
-    instance: Instance, rules: Rules, after: dict[str, str], received: set[str], capacity: dict[str, int]
+    instance: Instance, rules: Rules, holders: list[str], received: set[str], capacity: dict[str, int]
 ) -> list[str]:
-    """A practitioner who received new work must have started, and must end, at or below their cap."""
+    """A practitioner who received new work must have started, and must end, at or below their cap
+    (``holders``: each case's holder after, in the instance's order)."""
     load = {p.staff_code: p.other_points for p in instance.practitioners}
     start = dict(load)
-    for case, points in zip(instance.cases, rules.points_of(instance.cases), strict=True):
-        holder = after.get(case.crn, case.staff_code)
+    for case, holder, points in zip(instance.cases, holders, rules.points_of(instance.cases), strict=True):
         if holder in load:
             load[holder] += points
         if case.staff_code in start:

@@ -1,0 +1,60 @@
+"""The independent check that stands between the solver and the files: each kind of broken rule is
+named, and a sound allocation passes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from optimiser.domain import Case, Instance, Practitioner
+from optimiser.rules import load_rules
+from optimiser.verify import verify
+
+RULES = load_rules(None)
+
+
+def _instance(capped_at: str = "150", a_other_points: int = 0) -> Instance:
+    return Instance(
+        practitioners=(
+            Practitioner(staff_code="A", grade="PO", max_wmt_pct=Decimal(capped_at), other_points=a_other_points),
+            Practitioner(staff_code="B", grade="PSO"),
+            Practitioner(staff_code="C", grade="PO"),
+        ),
+        cases=(
+            Case(crn="K1", tier="B2", rosh="LOW", staff_code="A", pinned=True),
+            Case(crn="K2", tier="B2", rosh="LOW", staff_code="B"),
+            Case(crn="K3", tier="B2", rosh="VERY_HIGH"),
+            Case(crn="K4", rosh="LOW", points=100_000),
+        ),
+    )
+
+
+SOUND = {"K1": "A", "K2": "B", "K3": "C", "K4": "C"}
+
+
+@pytest.mark.parametrize(
+    ("change", "budget", "words"),
+    [
+        ({"K1": "C"}, 5, "pinned case K1 moved from A to C"),
+        ({"K2": ""}, 5, "case K2 was taken from B and left unallocated"),
+        ({"K3": "Z"}, 5, "case K3 given to unknown practitioner Z"),
+        ({"K3": "B"}, 5, "case K3 given to B, who is excluded"),
+        ({"K2": "C"}, 0, "1 transfers made, more than the 0 allowed"),
+        ({"K4": "A"}, 5, "A received new work and ends at"),
+    ],
+)
+def test_each_broken_rule_is_named(change, budget, words):
+    problems = verify(_instance(), RULES, SOUND | change, budget)
+    assert any(words in problem for problem in problems), problems
+
+
+def test_new_work_for_someone_already_above_their_cap_is_named():
+    problems = verify(_instance(capped_at="100", a_other_points=100_000), RULES, SOUND | {"K3": "A"}, 0)
+    assert any("A was already above their 100% cap and still received new work" in p for p in problems), problems
+
+
+def test_a_case_with_no_outcome_is_named_and_a_sound_allocation_passes():
+    assert verify(_instance(), RULES, SOUND, 0) == []
+    missing = {crn: holder for crn, holder in SOUND.items() if crn != "K4"}
+    assert verify(_instance(), RULES, missing, 0) == ["case K4 has no outcome"]

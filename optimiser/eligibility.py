@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from operator import attrgetter
 
 from .domain import Case, Grade, Instance, Practitioner, Rosh
 from .rules import Rules
@@ -29,7 +30,11 @@ class Signature:
 
     @classmethod
     def of(cls, case: Case) -> Signature:
-        return cls(case.rosh, case.mappa_level, case.required_skills, case.pdu)
+        return cls(*_SIGNATURE_FIELDS(case))
+
+
+_SIGNATURE_FIELDS = attrgetter(*(f.name for f in fields(Signature)))
+"""A case's signature fields as a plain tuple, in ``Signature``'s order."""
 
 
 class Rule(StrEnum):
@@ -145,6 +150,13 @@ class Eligibility:
 
     def eligible(self, case: Case) -> tuple[int, ...]:
         return self.scan(Signature.of(case))[0]
+
+    def stranded(self, cases: Sequence[Case]) -> list[Case]:
+        """The cases nobody may take, in order: each signature is looked at once (a national instance has
+        24,000 new cases and a few hundred signatures)."""
+        keys = list(map(_SIGNATURE_FIELDS, cases))
+        blocked = {key for key in set(keys) if not self.scan(Signature(*key))[0]}
+        return [case for case, key in zip(cases, keys, strict=True) if key in blocked] if blocked else []
 
     def exclusion(self, i: int, sig: Signature) -> Exclusion | None:
         return exclusion(self.instance.practitioners[i], self.capacity[i], sig, self.rules)

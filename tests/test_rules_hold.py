@@ -148,7 +148,8 @@ def test_a_transfer_plan_never_trades_an_allocated_case_for_a_lower_maximum():
 @given(instances())
 def test_eligibility_by_groups_of_alike_staff_is_eligibility_practitioner_by_practitioner(drawn):
     """Eligibility tests a signature once per group of staff the rules treat alike; it must find what testing
-    every practitioner finds: the same eligible, in order, and the same count kept out by each rule."""
+    every practitioner finds: the same eligible, in order, and the same count kept out by each rule (and the
+    cases nobody may take, found by signature, are those)."""
     instance, _ = drawn
     rules = RULES
     elig = Eligibility(instance, rules)
@@ -158,3 +159,4 @@ def test_eligibility_by_groups_of_alike_staff_is_eligibility_practitioner_by_pra
         assert elig.eligible(case) == tuple(i for i, f in enumerate(found) if f is None)
         counts = Counter(f.rule for f in found if f is not None)
         assert elig.excluded_counts(case) == {rule: counts[rule] for rule in Rule if counts[rule]}
+    assert elig.stranded(instance.cases) == [c for c in instance.cases if not elig.eligible(c)]

@@ -10,13 +10,17 @@ Both are lower bounds, so a solution that meets them is proven optimal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .wmt import level, points_at_level
+from .wmt import LEVELS_PER_PCT, exact_pct, level, points_at_level
 
 if TYPE_CHECKING:
     from .problem import AllocationProblem
 
+SCALE_RATIO = Fraction(1, 100 * LEVELS_PER_PCT)
+"""One level as a load ratio."""
 _NO_VOLUME_BOUND = 1 << 40
 """A level beyond any real WMT: a group whose caps can never hold its cases gives no volume bound."""
 
@@ -28,28 +32,38 @@ def level_range(problem: AllocationProblem) -> tuple[int, int]:
     if not active:
         return 0, 0
     low = max(level(problem.base_load[p], problem.available[p]) for p in active)
-    if not problem.slack_classes:
-        low = max([low] + [volume_level(problem, group) for group in {c.holders for c in problem.classes}])
+    low = max([low, *problem.volume_levels.values()])
     extra = sum(c.points * c.count for c in problem.classes)
     high = max(level(problem.base_load[p] + extra, problem.available[p]) for p in active)
     low = max(low, transfer_level(problem, low, max(low, high)))
     return low, max(low, high)
 
 
+def volume_levels(problem: AllocationProblem) -> dict[tuple[int, ...], int]:
+    """Each group of possible holders' volume level (none when caps may leave cases out)."""
+    if problem.slack_classes:
+        return {}
+    return {group: volume_level(problem, group) for group in {c.holders for c in problem.classes}}
+
+
+def _demand(problem: AllocationProblem, group: tuple[int, ...]) -> int:
+    """Points of the cases only ``group`` may hold."""
+    members = set(group)
+    return sum(c.points * c.count for c in problem.classes if members.issuperset(c.holders))
+
+
+def _room(problem: AllocationProblem, p: int, most: int) -> int:
+    """Points ``p`` can take on top of fixed load when holding at most ``most`` (and within any cap)."""
+    cap = problem.max_load[p]
+    return max(0, (most if cap is None else min(most, cap)) - problem.base_load[p])
+
+
 def volume_level(problem: AllocationProblem, group: tuple[int, ...]) -> int:
     """Lowest level at which ``group`` has room for every case that only ``group`` may hold."""
-    members = set(group)
-    demand = sum(c.points * c.count for c in problem.classes if members.issuperset(c.holders))
+    demand = _demand(problem, group)
 
     def room(top: int) -> int:
-        total = 0
-        for p in group:
-            most = points_at_level(top, problem.available[p])
-            cap = problem.max_load[p]
-            if cap is not None:
-                most = min(most, cap)
-            total += max(0, most - problem.base_load[p])
-        return total
+        return sum(_room(problem, p, points_at_level(top, problem.available[p])) for p in group)
 
     low, high = 0, 1
     while room(high) < demand:
@@ -60,6 +74,50 @@ def volume_level(problem: AllocationProblem, group: tuple[int, ...]) -> int:
         mid = (low + high) // 2
         low, high = (mid + 1, high) if room(mid) < demand else (low, mid)
     return high
+
+
+def volume_ratio(problem: AllocationProblem, group: tuple[int, ...], top: int) -> Fraction:
+    """The exact least maximum load ratio (points / available) at which ``group``, whose volume level is
+    ``top``, has room in whole points for the cases only it may hold: finer than the level, which only says
+    the ratio is above the level below. A practitioner at ratio r holds at most floor(r x available), so
+    the answer is one of the ratios k / available, just above the level below, where someone's room grows."""
+    demand = _demand(problem, group)
+    below = (top - 1) * SCALE_RATIO
+    room = {p: _room(problem, p, int(below * problem.available[p])) for p in group}
+    total = sum(room.values())
+    steps = sorted(
+        (Fraction(k, a), p)
+        for p in group
+        if (a := problem.available[p]) > 0
+        for k in range(int(below * a) + 1, int(top * SCALE_RATIO * a) + 1)
+    )
+    for ratio, p in steps:
+        grown = _room(problem, p, ratio.numerator * problem.available[p] // ratio.denominator)
+        total, room[p] = total + grown - room[p], grown
+        if total >= demand:
+            return ratio
+    return top * SCALE_RATIO  # not reached: the group has room at its level
+
+
+def volume_pct(problem: AllocationProblem) -> Fraction:
+    """The volume bound as an exact WMT %: the least ratio of the groups that set it (0 without one)."""
+    levels = problem.volume_levels
+    top = max(levels.values(), default=0)
+    return max(
+        (100 * volume_ratio(problem, g, top) for g, lvl in levels.items() if lvl == top and top > 0),
+        default=Fraction(0),
+    )
+
+
+def bound_pct(
+    problem: AllocationProblem, level_bound: int, parts: Iterable[AllocationProblem] | None = None
+) -> Fraction:
+    """A proven lower bound on the best maximum WMT %: above (level_bound - 1) tenths, at least every fixed
+    load's exact %, and at least the volume bound's exact % in each of ``parts`` (default: the problem
+    itself; a whole problem's groups are its parts' groups, so a caller with parts at hand passes them)."""
+    fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
+    volume = [volume_pct(part) for part in ([problem] if parts is None else parts)]
+    return max([*fixed, *volume, Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)])
 
 
 def transfer_level(problem: AllocationProblem, low: int, high: int) -> int:

@@ -112,6 +112,17 @@ DbOption = Annotated[
     ),
 ]
 
+GapOption = Annotated[
+    float,
+    typer.Option(
+        "--gap",
+        min=0,
+        max=100,
+        help="Stop searching for a lower maximum after a brief try once it is within this many WMT percentage "
+        "points of the proven best (0: use the whole time limit). The summary then gives both.",
+    ),
+]
+
 
 @app.command()
 def solve(
@@ -131,6 +142,7 @@ def solve(
         ),
     ] = 1,
     exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
+    gap: GapOption = 0.1,
     db: DbOption = None,
     history: Annotated[bool, typer.Option(help="Record the run in the history database.")] = True,
     log_json: Annotated[
@@ -144,7 +156,12 @@ def solve(
     """Allocate every unallocated case; write allocations (with the reason for each), unallocated cases,
     workloads, a summary and report.html."""
     options = SolveOptions(
-        max_transfers=max_transfers, time_limit=time_limit, seed=seed, workers=workers, exact_spread=exact_spread
+        max_transfers=max_transfers,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        exact_spread=exact_spread,
+        gap_pct=Decimal(str(gap)),
     )
     started_at, run_id = datetime.now(UTC), new_run_id()
     log = RunLog(run_id, log_json)
@@ -154,6 +171,7 @@ def solve(
         "seed": seed,
         "workers": workers,
         "exact_spread": exact_spread,
+        "gap": gap,
     }
     log.event("run_started", **parameters)
     display = Display(enabled=not (quiet or as_json))
@@ -430,7 +448,7 @@ SchedulerOption = Annotated[
 
 
 def _options(
-    max_transfers: int, time_limit: float, seed: int, workers: int | None, scheduler: str | None
+    max_transfers: int, time_limit: float, seed: int, workers: int | None, scheduler: str | None, gap: float
 ) -> SolveOptions:
     return SolveOptions(
         max_transfers=max_transfers,
@@ -438,6 +456,7 @@ def _options(
         seed=seed,
         workers=default_workers() if workers is None else workers,
         scheduler=scheduler,
+        gap_pct=Decimal(str(gap)),
     )
 
 
@@ -474,6 +493,7 @@ def whatif(
     max_transfers: TransfersOption = 0,
     time_limit: TimeLimitOption = 30.0,
     seed: SeedOption = 0,
+    gap: GapOption = 0.1,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     db: DbOption = None,
@@ -483,7 +503,7 @@ def whatif(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """Compare the baseline with staffing or demand scenarios (leavers, joiners, changes, extra cases)."""
-    options = _options(max_transfers, time_limit, seed, workers, scheduler)
+    options = _options(max_transfers, time_limit, seed, workers, scheduler, gap)
     started_at = datetime.now(UTC)
 
     def work(cancel: Cancellation) -> list[Run]:
@@ -503,7 +523,13 @@ def whatif(
         typer.echo(f"  Results written to {out} (whatif.csv, whatif.json, report.html, one folder per run)")
     if history:
         hashed = instance_hash(instance, INSTANCE_FILES)
-        parameters = {"max_transfers": max_transfers, "time_limit": time_limit, "seed": seed, "whatif": True}
+        parameters = {
+            "max_transfers": max_transfers,
+            "time_limit": time_limit,
+            "seed": seed,
+            "gap": gap,
+            "whatif": True,
+        }
         for run in runs:
             if run.outcome is not None:
                 record = run_record(
@@ -544,12 +570,13 @@ def staffing(
     max_transfers: TransfersOption = 0,
     time_limit: TimeLimitOption = 30.0,
     seed: SeedOption = 0,
+    gap: GapOption = 0.1,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """The fewest hires (per pdu, lower grades first on ties) so that no one is above the target WMT %."""
-    options = _options(max_transfers, time_limit, seed, workers, scheduler)
+    options = _options(max_transfers, time_limit, seed, workers, scheduler, gap)
     chosen = _grades(grades)
     target_pct = Decimal(str(target))
     profile = HireProfile(Decimal(str(hours)), frozenset(s.strip().upper() for s in skills.split(";") if s.strip()))
@@ -614,13 +641,14 @@ def tradeoff(
         float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds each point of the curve may take.")
     ] = 30.0,
     seed: SeedOption = 0,
+    gap: GapOption = 0.1,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """How much lower the highest WMT % gets for each number of transfers allowed (the value of transfers)."""
     budgets = _budgets(transfers)
-    options = _options(max(budgets or [0]), time_limit, seed, workers, scheduler)
+    options = _options(max(budgets or [0]), time_limit, seed, workers, scheduler, gap)
 
     def work(cancel: Cancellation) -> list[TradeoffPoint]:
         if out is not None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from .bounds import transfers_needed
+from .bounds import bound_pct, transfers_needed
 from .cpsat import StageOutcome, StageRunner
 from .cpsat.constraints import Bounds
 from .cpsat.objective import Goal, top_band
@@ -31,6 +31,9 @@ from .wmt import LEVELS_PER_PCT
 
 ALLOCATE_SHARE, MAX_SHARE, TRANSFERS_SHARE = 0.15, 0.3, 0.15
 """Shares of a part's time limit its CP-SAT stages may use (deterministic time)."""
+BRIEF_SECONDS = 0.2
+"""Deterministic time the maximum and transfers stages get at most once the maximum is within ``gap_pct`` of
+its bound: enough for the proofs CP-SAT finds easily, not for the ones that take it minutes."""
 SPREAD_STEP_SHARE = 0.02
 """Each leximax step may use this share of the time limit; a step cut short fixes its best found."""
 
@@ -51,11 +54,13 @@ class _PartSolve:
         bounds: Bounds,
         hint: Solution,
         share: float,
+        brief: bool = False,
         free: frozenset[int] = frozenset(),
         step: int = 1,
     ) -> StageOutcome:
-        """A CP-SAT stage given ``share`` of the part's time limit."""
-        outcome = self.cpsat.run(name, goal, bounds, hint, share * self.options.time_limit, free, step)
+        """A CP-SAT stage given ``share`` of the part's time limit (``brief``: at most BRIEF_SECONDS)."""
+        budget = share * self.options.time_limit
+        outcome = self.cpsat.run(name, goal, bounds, hint, min(budget, BRIEF_SECONDS) if brief else budget, free, step)
         self.report(outcome.report)
         return outcome
 
@@ -99,14 +104,15 @@ def solve_part(
         bounds = Bounds(max_unallocated=sum(solution.unallocated))
     solution = part.local("rebalance", lower_max, solution)
     top = level_bound = solution.max_level(problem)
+    brief = solution.max_pct(problem) - bound_pct(problem, problem.level_range[0]) <= options.gap_pct
     if top > problem.level_range[0]:
-        stage = part.stage("max_wmt", Goal.MAX_LEVEL, bounds, solution, MAX_SHARE)
+        stage = part.stage("max_wmt", Goal.MAX_LEVEL, bounds, solution, MAX_SHARE, brief)
         proven, solution = proven and stage.optimal, stage.solution
         top = solution.max_level(problem)
         level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
     bounds = replace(bounds, max_level=top)
     if solution.transfers(problem) > (transfers_needed(problem, top) or 0):
-        stage = part.stage("transfers", Goal.TRANSFERS, bounds, solution, TRANSFERS_SHARE)
+        stage = part.stage("transfers", Goal.TRANSFERS, bounds, solution, TRANSFERS_SHARE, brief and not proven)
         proven, solution = proven and stage.optimal, stage.solution
         bounds = replace(bounds, max_transfers=solution.transfers(problem))
     if spread_out:
@@ -114,7 +120,7 @@ def solve_part(
     complete = False
     if spread_out and options.exact_spread:
         solution, complete = _exact_spread(part, bounds, solution)
-    return PartResult(solution, level_bound, proven, complete, tuple(part.reports))
+    return PartResult(solution, level_bound, proven, complete, tuple(part.reports), bound_pct(problem, level_bound))
 
 
 def _exact_spread(part: _PartSolve, bounds: Bounds, solution: Solution) -> tuple[Solution, bool]:
@@ -126,7 +132,7 @@ def _exact_spread(part: _PartSolve, bounds: Bounds, solution: Solution) -> tuple
     step = round(part.options.spread_resolution_pct * LEVELS_PER_PCT)
     while free:
         fixing = replace(bounds, level_caps=dict(caps))
-        stage = part.stage(f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, free, step)
+        stage = part.stage(f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, False, free, step)
         if not stage.ran:
             return solution, False
         complete, solution = complete and stage.optimal, stage.solution

@@ -105,6 +105,11 @@ class AllocationProblem:
         return tuple(tuple(sorted(s - {p})) for p, s in enumerate(shared))
 
     @cached_property
+    def volume_levels(self) -> dict[tuple[int, ...], int]:
+        """Each group of possible holders' volume level (see ``bounds.volume_level``)."""
+        return bounds.volume_levels(self)
+
+    @cached_property
     def level_range(self) -> tuple[int, int]:
         """A valid range for the maximum level, from the proven bounds (see ``bounds.py``)."""
         return bounds.level_range(self)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from .problem import AllocationProblem
-from .wmt import level
+from .wmt import exact_pct, level
 
 
 class Status(StrEnum):
@@ -59,6 +59,10 @@ class SolveOptions:
     """After the pairwise spread, prove the spread with CP-SAT leximax steps (slower; small instances)."""
     spread_resolution_pct: Decimal = Decimal(1)
     """Width of the bands the leximax stage fixes practitioners in (the maximum itself is at 0.1 pp)."""
+    gap_pct: Decimal = Decimal("0.1")
+    """A maximum found within this many percentage points of its proven bound is searched past only
+    briefly, and so are fewer transfers at it (0: always search in full). The result then says FEASIBLE
+    with its bound, never proven."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ class Solution:
 
     def max_level(self, problem: AllocationProblem) -> int:
         return max(self.levels(problem).values(), default=0)
+
+    def max_pct(self, problem: AllocationProblem) -> Fraction:
+        """The highest WMT % of anyone with capacity, exactly."""
+        loads = self.loads(problem)
+        return max((exact_pct(loads[p], a) for p, a in enumerate(problem.available) if a > 0), default=Fraction(0))
 
     def transfers(self, problem: AllocationProblem) -> int:
         return sum(
@@ -129,6 +138,8 @@ class PartResult:
     """The part's maximum (and transfers) are proven optimal at 0.1 pp."""
     spread_complete: bool
     stages: tuple[StageReport, ...]
+    bound_pct: Fraction
+    """Proven: no allocation of the part has a lower maximum WMT % (``bounds.bound_pct``, finer than levels)."""
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from fractions import Fraction
 
+from .bounds import bound_pct
 from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
@@ -25,7 +25,7 @@ from .partsolve import solve_part
 from .problem import AllocationProblem, compile_problem
 from .results import PartResult, PartSolved, Result, SolveOptions, Status
 from .rules import Rules
-from .wmt import LEVELS_PER_PCT, exact_pct
+from .wmt import LEVELS_PER_PCT
 
 
 def solve(
@@ -99,7 +99,7 @@ def solve_problem(
                 part=todo[index] + 1,
                 parts=len(parts),
                 max_pct=solved.solution.max_level(part.problem) / LEVELS_PER_PCT,
-                bound_pct=max(solved.level_bound - 1, 0) / LEVELS_PER_PCT,
+                bound_pct=float(solved.bound_pct),
                 proven=solved.proven,
                 stages=solved.stages,
             )
@@ -113,7 +113,7 @@ def solve_problem(
         status=Status.OPTIMAL if all(d.proven for d in done) else Status.FEASIBLE,
         problem=problem,
         solution=merge(problem, parts, [d.solution for d in done]),
-        lower_bound_pct=bound_pct(problem, max((d.level_bound for d in done), default=0)),
+        lower_bound_pct=max([bound_pct(problem, 0, ()), *(d.bound_pct for d in done)]),
         stages=tuple(replace(s, part=i + 1) for i, d in enumerate(done) for s in d.stages),
         seconds=time.monotonic() - started,
         spread_complete=all(d.spread_complete for d in done),
@@ -137,7 +137,7 @@ def _shared_budget(
         status=Status.OPTIMAL if best.proven else Status.FEASIBLE,
         problem=problem,
         solution=merge(problem, parts, solutions),
-        lower_bound_pct=bound_pct(problem, best.bound),
+        lower_bound_pct=bound_pct(problem, best.bound, [part.problem for part in frontier.parts]),
         stages=tuple(replace(s, part=i + 1) for i, found in enumerate(stages) for s in found),
         seconds=time.monotonic() - started,
         spread_complete=False,
@@ -145,10 +145,3 @@ def _shared_budget(
         parts=len(parts),
         parts_proven=sum(reach.proven for reach in best.reaches) if best.level == best.bound else 0,
     )
-
-
-def bound_pct(problem: AllocationProblem, level_bound: int) -> Fraction:
-    """The best maximum WMT % is above (bound - 1) tenths and at least every fixed load's exact %."""
-    fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
-    from_levels = Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)
-    return max([*fixed, from_levels])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .bounds import bound_pct
 from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
@@ -21,7 +22,6 @@ from .frontier import Combined, Frontier
 from .problem import AllocationProblem, compile_problem
 from .results import SolveOptions, Status
 from .rules import Rules
-from .solve import bound_pct
 from .wmt import floor_pct, wmt_pct
 from .writer import csv_text
 
@@ -85,7 +85,7 @@ def _point(problem: AllocationProblem, parts: list[Part], combined: Combined, be
         max_transfers=combined.budget,
         transfers=best.transfers,
         max_wmt_pct=max((v for v in shown if v is not None), default=Decimal(0)),
-        lower_bound_pct=floor_pct(bound_pct(problem, combined.bound)),
+        lower_bound_pct=floor_pct(bound_pct(problem, combined.bound, [part.problem for part in parts])),
         status=Status.OPTIMAL if best.level == combined.bound and best.transfers_proven else Status.FEASIBLE,
         transfers_proven=best.transfers_proven,
         level=best.level,

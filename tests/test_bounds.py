@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from optimiser.bounds import shed_plan, shedding, transfers_needed, volume_level
+from fractions import Fraction
+
+from optimiser.bounds import bound_pct, shed_plan, shedding, transfers_needed, volume_level, volume_pct
 from optimiser.problem import AllocationProblem, CaseClass
 
 from .strategies import feasible_solutions, optimum, problems
@@ -26,6 +28,15 @@ def test_level_range_brackets_the_exhaustive_optimum(problem):
     for group in {c.holders for c in problem.classes}:
         if not problem.slack_classes:
             assert volume_level(problem, group) <= best
+
+
+@SETTINGS
+@given(problems())
+def test_the_exact_bound_is_never_above_the_exhaustive_optimum_and_never_below_its_level(problem):
+    unallocated, best, _ = optimum(problem)
+    lowest = min(s.max_pct(problem) for s in feasible_solutions(problem) if sum(s.unallocated) == unallocated)
+    low = problem.level_range[0]
+    assert Fraction(max(low - 1, 0), 10) <= bound_pct(problem, low) <= lowest
 
 
 @SETTINGS
@@ -83,3 +94,23 @@ def test_volume_level_is_the_lowest_level_with_room_for_the_groups_cases():
     # 1500 points over 3000 available: level 500 (50.0%) exactly, in any divisible split
     assert volume_level(problem, (0, 1)) == 500
     assert problem.level_range[0] == 500
+
+
+
+def test_the_volume_bound_is_exact_below_its_level():
+    """A (2000 points available) and B (300) must hold 2,301 one-point cases: at 100.0% they have room for
+    2,300, so the level is 100.1%; but A takes the last case at 2001/2000 = 100.05%, which is the optimum."""
+    classes = (CaseClass(points=1, crns=tuple(f"N{i}" for i in range(2301)), holder=None, targets=(0, 1)),)
+    problem = AllocationProblem(
+        staff_codes=("A", "B"),
+        available=(2000, 300),
+        base_load=(0, 0),
+        max_load=(None, None),
+        classes=classes,
+        max_transfers=0,
+        unplaceable=(),
+    )
+    assert problem.level_range[0] == 1001
+    assert volume_pct(problem) == Fraction(10005, 100)
+    assert bound_pct(problem, 1001) == Fraction(10005, 100)
+    assert bound_pct(problem, 1002) == Fraction(1001, 10)  # a stronger proof of the level wins

@@ -28,7 +28,7 @@ GOLDEN = {
         "allocations.csv": "d079206a1db840ff",
         "unallocated.csv": "0b9a4c68722eaa08",
         "workload.csv": "df71bf1e18b13fd8",
-        "summary.json": "ee06f230c1dcbab5",
+        "summary.json": "19cbbbb141e34b02",
     },
 }
 

@@ -31,9 +31,10 @@ from .wmt import LEVELS_PER_PCT
 
 ALLOCATE_SHARE, MAX_SHARE, TRANSFERS_SHARE = 0.15, 0.3, 0.15
 """Shares of a part's time limit its CP-SAT stages may use (deterministic time)."""
-BRIEF_SECONDS = 0.2
+BRIEF_SECONDS = 0.1
 """Deterministic time the maximum and transfers stages get at most once the maximum is within ``gap_pct`` of
-its bound: enough for the proofs CP-SAT finds easily, not for the ones that take it minutes."""
+its bound: twice the most the easy proofs took in the benchmark families (0.057 s), nothing like the
+minutes the hard ones take."""
 SPREAD_STEP_SHARE = 0.02
 """Each leximax step may use this share of the time limit; a step cut short fixes its best found."""
 

@@ -175,6 +175,7 @@ def test_a_time_limit_that_stops_the_proof_returns_the_best_found_with_its_bound
     assert summary["max_wmt_pct_before"] - 15 > summary["max_wmt_pct"]  # the transfers pay off
     assert summary["lower_bound_pct"] <= summary["max_wmt_pct"] <= summary["lower_bound_pct"] + 0.5
     assert run("check", folder, out).exit_code == 0
+    assert summary["lower_bound_pct_exact"] == 171.6911  # the volume bound, exactly: 171.783% is within --gap
 
 
 def test_validate_lists_the_cases_nobody_may_take_with_the_rule_that_excludes_them():

@@ -88,6 +88,9 @@ def test_input_paths_that_are_not_regular_files_are_refused_before_opening(tiny_
         ("--workers", "0"),
         ("--max-transfers", "-1"),
         ("--max-transfers", "99999999999"),
+        ("--gap", "nan"),
+        ("--gap", "-0.1"),
+        ("--gap", "inf"),
     ],
 )
 def test_absurd_options_are_refused_by_the_parser_with_exit_2(tmp_path, option):
@@ -96,7 +99,9 @@ def test_absurd_options_are_refused_by_the_parser_with_exit_2(tmp_path, option):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("option", [("--transfers", "a,b"), ("--transfers", "-1"), ("--time-limit", "inf")])
+@pytest.mark.parametrize(
+    "option", [("--transfers", "a,b"), ("--transfers", "-1"), ("--time-limit", "inf"), ("--gap", "nan")]
+)
 def test_absurd_tradeoff_options_exit_2(tmp_path, option):
     result = run("tradeoff", TINY, *option)
     assert result.exit_code == 2 and "Traceback" not in result.output

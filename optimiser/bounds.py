@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 SCALE_RATIO = Fraction(1, 100 * LEVELS_PER_PCT)
 """One level as a load ratio."""
+_FLOAT_EXACT = 1 << 20
+"""Ratios k / a of integers with a below this are ordered exactly by their floats: distinct ones differ by
+at least 1 / a**2, far more than a float's rounding, and equal ones round alike."""
 _NO_VOLUME_BOUND = 1 << 40
 """A level beyond any real WMT: a group whose caps can never hold its cases gives no volume bound."""
 
@@ -49,7 +52,7 @@ def volume_levels(problem: AllocationProblem) -> dict[tuple[int, ...], int]:
 def _demand(problem: AllocationProblem, group: tuple[int, ...]) -> int:
     """Points of the cases only ``group`` may hold."""
     members = set(group)
-    return sum(c.points * c.count for c in problem.classes if members.issuperset(c.holders))
+    return sum(points for holders, points in problem.points_by_holders.items() if members.issuperset(holders))
 
 
 def _room(problem: AllocationProblem, p: int, most: int) -> int:
@@ -81,21 +84,25 @@ def volume_ratio(problem: AllocationProblem, group: tuple[int, ...], top: int) -
     ``top``, has room in whole points for the cases only it may hold: finer than the level, which only says
     the ratio is above the level below. A practitioner at ratio r holds at most floor(r x available), so
     the answer is one of the ratios k / available, just above the level below, where someone's room grows."""
-    demand = _demand(problem, group)
+    demand, available = _demand(problem, group), problem.available
     below = (top - 1) * SCALE_RATIO
-    room = {p: _room(problem, p, int(below * problem.available[p])) for p in group}
+    room = {p: _room(problem, p, int(below * available[p])) for p in group}
     total = sum(room.values())
-    steps = sorted(
-        (Fraction(k, a), p)
+    steps = [
+        (k, p)
         for p in group
-        if (a := problem.available[p]) > 0
-        for k in range(int(below * a) + 1, int(top * SCALE_RATIO * a) + 1)
-    )
-    for ratio, p in steps:
-        grown = _room(problem, p, ratio.numerator * problem.available[p] // ratio.denominator)
+        if available[p] > 0
+        for k in range(int(below * available[p]) + 1, int(top * SCALE_RATIO * available[p]) + 1)
+    ]
+    if max(available[p] for p in group) < _FLOAT_EXACT:
+        steps.sort(key=lambda step: step[0] / available[step[1]])
+    else:
+        steps.sort(key=lambda step: Fraction(step[0], available[step[1]]))
+    for k, p in steps:
+        grown = _room(problem, p, k)
         total, room[p] = total + grown - room[p], grown
         if total >= demand:
-            return ratio
+            return Fraction(k, available[p])
     return top * SCALE_RATIO  # not reached: the group has room at its level
 
 
@@ -116,7 +123,7 @@ def bound_pct(
     load's exact %, and at least the volume bound's exact % in each of ``parts`` (default: the problem
     itself; a whole problem's groups are its parts' groups, so a caller with parts at hand passes them)."""
     fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
-    volume = [volume_pct(part) for part in ([problem] if parts is None else parts)]
+    volume = [part.volume_pct for part in ([problem] if parts is None else parts)]
     return max([*fixed, *volume, Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 from . import bounds
@@ -105,9 +106,23 @@ class AllocationProblem:
         return tuple(tuple(sorted(s - {p})) for p, s in enumerate(shared))
 
     @cached_property
+    def points_by_holders(self) -> dict[tuple[int, ...], int]:
+        """Points of the movable cases by who may hold them (a few hundred groups, where a region with
+        transfers has some 12,000 classes)."""
+        points: dict[tuple[int, ...], int] = defaultdict(int)
+        for c in self.classes:
+            points[c.holders] += c.points * c.count
+        return dict(points)
+
+    @cached_property
     def volume_levels(self) -> dict[tuple[int, ...], int]:
         """Each group of possible holders' volume level (see ``bounds.volume_level``)."""
         return bounds.volume_levels(self)
+
+    @cached_property
+    def volume_pct(self) -> Fraction:
+        """The volume bound as an exact WMT % (see ``bounds.volume_pct``)."""
+        return bounds.volume_pct(self)
 
     @cached_property
     def level_range(self) -> tuple[int, int]:

@@ -113,3 +113,20 @@ def test_the_volume_bound_is_exact_below_its_level():
     assert volume_pct(problem) == Fraction(10005, 100)
     assert bound_pct(problem, 1001) == Fraction(10005, 100)
     assert bound_pct(problem, 1002) == Fraction(1001, 10)  # a stronger proof of the level wins
+
+
+def test_the_volume_bound_is_exact_for_large_available_points_too():
+    """Past 2**20 available points the ratios are ordered as fractions, not floats: the same answer."""
+    big = 2**21
+    classes = (CaseClass(points=big + 301, crns=("N",), holder=None, targets=(0, 1)),)
+    problem = AllocationProblem(
+        staff_codes=("A", "B"),
+        available=(big, 300),
+        base_load=(0, 0),
+        max_load=(None, None),
+        classes=classes,
+        max_transfers=0,
+        unplaceable=(),
+    )
+    assert problem.level_range[0] == 1001
+    assert volume_pct(problem) == Fraction(100 * (big + 1), big)

@@ -80,17 +80,22 @@ def test_a_level_below_fixed_load_or_over_the_budget_has_no_plan():
     assert shed_plan(problem, 500) == {1: 1}
 
 
-def test_volume_level_is_the_lowest_level_with_room_for_the_groups_cases():
-    classes = (CaseClass(points=500, crns=("N1", "N2"), holder=None, targets=(0, 1)),)
-    problem = AllocationProblem(
+def _two_new(available: tuple[int, int], points: int, count: int, base: tuple[int, int] = (0, 0)) -> AllocationProblem:
+    """``count`` new cases of ``points`` that A or B may take, nothing held."""
+    classes = (CaseClass(points=points, crns=tuple(f"N{i}" for i in range(count)), holder=None, targets=(0, 1)),)
+    return AllocationProblem(
         staff_codes=("A", "B"),
-        available=(1000, 2000),
-        base_load=(0, 500),
+        available=available,
+        base_load=base,
         max_load=(None, None),
         classes=classes,
         max_transfers=0,
         unplaceable=(),
     )
+
+
+def test_volume_level_is_the_lowest_level_with_room_for_the_groups_cases():
+    problem = _two_new((1000, 2000), 500, 2, base=(0, 500))
     # 1500 points over 3000 available: level 500 (50.0%) exactly, in any divisible split
     assert volume_level(problem, (0, 1)) == 500
     assert problem.level_range[0] == 500
@@ -99,16 +104,7 @@ def test_volume_level_is_the_lowest_level_with_room_for_the_groups_cases():
 def test_the_volume_bound_is_exact_below_its_level():
     """A (2000 points available) and B (300) must hold 2,301 one-point cases: at 100.0% they have room for
     2,300, so the level is 100.1%; but A takes the last case at 2001/2000 = 100.05%, which is the optimum."""
-    classes = (CaseClass(points=1, crns=tuple(f"N{i}" for i in range(2301)), holder=None, targets=(0, 1)),)
-    problem = AllocationProblem(
-        staff_codes=("A", "B"),
-        available=(2000, 300),
-        base_load=(0, 0),
-        max_load=(None, None),
-        classes=classes,
-        max_transfers=0,
-        unplaceable=(),
-    )
+    problem = _two_new((2000, 300), 1, 2301)
     assert problem.level_range[0] == 1001
     assert volume_pct(problem) == Fraction(10005, 100)
     assert bound_pct(problem, 1001) == Fraction(10005, 100)
@@ -118,15 +114,6 @@ def test_the_volume_bound_is_exact_below_its_level():
 def test_the_volume_bound_is_exact_for_large_available_points_too():
     """Past 2**20 available points the ratios are ordered as fractions, not floats: the same answer."""
     big = 2**21
-    classes = (CaseClass(points=big + 301, crns=("N",), holder=None, targets=(0, 1)),)
-    problem = AllocationProblem(
-        staff_codes=("A", "B"),
-        available=(big, 300),
-        base_load=(0, 0),
-        max_load=(None, None),
-        classes=classes,
-        max_transfers=0,
-        unplaceable=(),
-    )
+    problem = _two_new((big, 300), big + 301, 1)
     assert problem.level_range[0] == 1001
     assert volume_pct(problem) == Fraction(100 * (big + 1), big)

@@ -21,7 +21,7 @@ def status_sentence(s: Summary) -> str:
     return (
         f"Best found in {s.solve_seconds:.0f} s: a maximum of {s.max_wmt_pct:.1f}% WMT; the best possible is at "
         f"least {s.lower_bound_pct:.1f}%, so this is at most {max(s.max_wmt_pct - s.lower_bound_pct, 0):.1f} "
-        "points from the best (a longer --time-limit may close the gap)."
+        "points from the best (a longer --time-limit, or --gap 0, may close the gap)."
     )
 
 

@@ -71,7 +71,7 @@ def test_a_time_limited_run_says_how_far_from_the_best_it_may_be(tmp_path):
     )
     assert status_sentence(summary) == (
         "Best found in 30 s: a maximum of 120.4% WMT; the best possible is at least 119.8%, so this is at most 0.6 "
-        "points from the best (a longer --time-limit may close the gap)."
+        "points from the best (a longer --time-limit, or --gap 0, may close the gap)."
     )
 
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .wmt import LEVELS_PER_PCT, exact_pct, level, points_at_level
+from .wmt import LEVELS_PER_PCT, SCALE, exact_pct, level, points_at_level
 
 if TYPE_CHECKING:
     from .problem import AllocationProblem
 
-SCALE_RATIO = Fraction(1, 100 * LEVELS_PER_PCT)
+SCALE_RATIO = Fraction(1, SCALE)
 """One level as a load ratio."""
 _FLOAT_EXACT = 1 << 20
 """Ratios k / a of integers with a below this are ordered exactly by their floats: distinct ones differ by
@@ -116,15 +116,22 @@ def volume_pct(problem: AllocationProblem) -> Fraction:
     )
 
 
+def fixed_pct(problem: AllocationProblem) -> Fraction:
+    """The highest exact WMT % of fixed load alone: no allocation ends anyone below it."""
+    return max(
+        (exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0),
+        default=Fraction(0),
+    )
+
+
 def bound_pct(
     problem: AllocationProblem, level_bound: int, parts: Iterable[AllocationProblem] | None = None
 ) -> Fraction:
     """A proven lower bound on the best maximum WMT %: above (level_bound - 1) tenths, at least every fixed
     load's exact %, and at least the volume bound's exact % in each of ``parts`` (default: the problem
     itself; a whole problem's groups are its parts' groups, so a caller with parts at hand passes them)."""
-    fixed = [exact_pct(b, a) for b, a in zip(problem.base_load, problem.available, strict=True) if a > 0]
     volume = [part.volume_pct for part in ([problem] if parts is None else parts)]
-    return max([*fixed, *volume, Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)])
+    return max([fixed_pct(problem), *volume, Fraction(max(level_bound - 1, 0), LEVELS_PER_PCT)])
 
 
 def transfer_level(problem: AllocationProblem, low: int, high: int) -> int:

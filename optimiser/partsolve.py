@@ -55,9 +55,10 @@ class _PartSolve:
         bounds: Bounds,
         hint: Solution,
         share: float,
-        brief: bool = False,
         free: frozenset[int] = frozenset(),
         step: int = 1,
+        *,
+        brief: bool = False,
     ) -> StageOutcome:
         """A CP-SAT stage given ``share`` of the part's time limit (``brief``: at most BRIEF_SECONDS)."""
         budget = share * self.options.time_limit
@@ -107,13 +108,13 @@ def solve_part(
     top = level_bound = solution.max_level(problem)
     brief = solution.max_pct(problem) - bound_pct(problem, problem.level_range[0]) <= options.gap_pct
     if top > problem.level_range[0]:
-        stage = part.stage("max_wmt", Goal.MAX_LEVEL, bounds, solution, MAX_SHARE, brief)
+        stage = part.stage("max_wmt", Goal.MAX_LEVEL, bounds, solution, MAX_SHARE, brief=brief)
         proven, solution = proven and stage.optimal, stage.solution
         top = solution.max_level(problem)
         level_bound = top if stage.optimal else max(problem.level_range[0], min(top, stage.bound or 0))
     bounds = replace(bounds, max_level=top)
     if solution.transfers(problem) > (transfers_needed(problem, top) or 0):
-        stage = part.stage("transfers", Goal.TRANSFERS, bounds, solution, TRANSFERS_SHARE, brief and not proven)
+        stage = part.stage("transfers", Goal.TRANSFERS, bounds, solution, TRANSFERS_SHARE, brief=brief and not proven)
         proven, solution = proven and stage.optimal, stage.solution
         bounds = replace(bounds, max_transfers=solution.transfers(problem))
     if spread_out:
@@ -133,7 +134,7 @@ def _exact_spread(part: _PartSolve, bounds: Bounds, solution: Solution) -> tuple
     step = round(part.options.spread_resolution_pct * LEVELS_PER_PCT)
     while free:
         fixing = replace(bounds, level_caps=dict(caps))
-        stage = part.stage(f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, False, free, step)
+        stage = part.stage(f"spread {len(caps)}", Goal.SPREAD, fixing, solution, SPREAD_STEP_SHARE, free, step)
         if not stage.ran:
             return solution, False
         complete, solution = complete and stage.optimal, stage.solution

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .bounds import bound_pct
+from .bounds import bound_pct, fixed_pct
 from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
@@ -113,7 +113,7 @@ def solve_problem(
         status=Status.OPTIMAL if all(d.proven for d in done) else Status.FEASIBLE,
         problem=problem,
         solution=merge(problem, parts, [d.solution for d in done]),
-        lower_bound_pct=max([bound_pct(problem, 0, ()), *(d.bound_pct for d in done)]),
+        lower_bound_pct=max([fixed_pct(problem), *(d.bound_pct for d in done)]),  # each part's, worked out there
         stages=tuple(replace(s, part=i + 1) for i, d in enumerate(done) for s in d.stages),
         seconds=time.monotonic() - started,
         spread_complete=all(d.spread_complete for d in done),

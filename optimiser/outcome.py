@@ -173,10 +173,10 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str] | None = N
 
 def _tally(holders: list[str], points: list[int]) -> tuple[Counter[str], Counter[str]]:
     """Points and cases per holder."""
-    total: Counter[str] = Counter()
+    total: dict[str, int] = dict.fromkeys(holders, 0)
     for code, worth in zip(holders, points, strict=True):
         total[code] += worth
-    return total, Counter(holders)
+    return Counter(total), Counter(holders)
 
 
 def moves(instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...]) -> tuple[Move, ...]:

@@ -338,5 +338,7 @@ def _read_instance(folder: Path) -> LoadedInstance:
     _check_hours(p_table.lines, practitioners, rules)
     capacity = {p.staff_code: practitioner_capacity(p, rules) for p in practitioners}
     _check_holders(c_table.lines, cases, capacity)
-    instance = Instance(practitioners=tuple(practitioners), cases=tuple(cases))
+    # every row is validated, and the keys and holders checked with their rows named: Instance's own
+    # cross-check would repeat that over every case (a tenth of a second for a national file)
+    instance = Instance.model_construct(practitioners=tuple(practitioners), cases=tuple(cases))
     return LoadedInstance(instance=instance, rules=rules, warnings=tuple(p_warn + c_warn))

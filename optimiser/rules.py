@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ _POINT_ROWS = {
     CaseType.CUSTODY: (75, 60, 59, 0, 59, 48, 47, 0, 30, 24, 23, 0, 17, 14, 13, 0),
 }
 
+_POINTS_KEY = attrgetter("points", "case_type", "tier")
+"""What a case's points depend on."""
 _ALL_ROSH = [r.value for r in Rosh]
 
 DEFAULTS: dict[str, Any] = {
@@ -102,13 +105,10 @@ class Rules(Frozen):
 
     def points_of(self, cases: Iterable[Case]) -> list[int]:
         """``case_points`` of many cases, the table looked up once per case type and tier."""
-        table: dict[tuple[CaseType, str | None], int] = {}
+        table: dict[tuple[Any, ...], int] = {}
         found = []
         for case in cases:
-            if case.points is not None:
-                found.append(case.points)
-                continue
-            key = (case.case_type, case.tier)
+            key = _POINTS_KEY(case)
             if key not in table:
                 table[key] = self.case_points(case)
             found.append(table[key])

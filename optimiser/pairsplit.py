@@ -41,14 +41,11 @@ def best_split(pair: Pair, weights: list[int]) -> tuple[Fraction, list[bool]] | 
     return Fraction(numerator, denominator), to_p
 
 
-def best_top(pair: Pair, weights: list[int]) -> tuple[int, int] | None:
-    """``best_split``'s top ratio alone, as (numerator, denominator): a search asks it of many pairs and
-    splits only the one it picks, so the subset-sum keeps just its last row, nothing is traced back and
-    no Fraction is made."""
-    reach = 1
-    for w in weights:
-        reach |= reach << w
-    found = _best_sum(pair, sum(weights), reach)
+def best_top(pair: Pair, total: int, sums: int) -> tuple[int, int] | None:
+    """``best_split``'s top ratio alone, as (numerator, denominator), from the weights' total and their
+    reachable sums (bits of ``sums``): a search asks it of many pairs and splits only the one it picks,
+    so it builds just the subset-sum's last row, nothing is traced back and no Fraction is made."""
+    found = _best_sum(pair, total, sums)
     return None if found is None else found[:2]
 
 

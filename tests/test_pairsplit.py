@@ -30,7 +30,10 @@ def test_best_split_matches_every_subset(weights, base, available, caps):
         top = max(Fraction(load_p, available[0]), Fraction(load_q, available[1]))
         best = top if best is None or top < best else best
     found = best_split(pair, weights)
-    top_alone = best_top(pair, weights)
+    sums = 1
+    for w in weights:
+        sums |= sums << w
+    top_alone = best_top(pair, sum(weights), sums)
     if best is None:
         assert found is None and top_alone is None
         return

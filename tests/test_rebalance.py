@@ -102,3 +102,19 @@ def test_the_local_search_stops_within_a_step_when_time_is_up(monkeypatch):
     found = lower_max(problem, greedy(problem), stop_after_ten)
     assert len(splits) <= 10
     _sound(problem, found)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_a_pairs_top_is_its_best_re_splits_top(problem):
+    """The search weighs pairs by a one-pass subset-sum; it must agree with the re-split it then applies."""
+    from fractions import Fraction
+
+    from optimiser.rebalance import Rebalancer
+
+    search = Rebalancer(problem, greedy(problem))
+    for p in search.active:
+        for q in search.partners[p]:
+            split = search._split(p, q)
+            top = search._split_top(p, q)
+            assert (None if split is None else split.top) == (None if top is None else Fraction(*top))

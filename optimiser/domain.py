@@ -54,6 +54,12 @@ NAME_LENGTH = 200
 MAX_SKILLS, SKILL_LENGTH = 50, 32
 
 _new, _set = object.__new__, object.__setattr__
+_SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (
+    BaseModel.__dict__[slot].__set__
+    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+)
+"""A model's own slots set directly, as pydantic's ``model_construct`` does, for a case copied hundreds of
+thousands of times (``Case.recoded``)."""
 
 TIER_LETTERS = "ABCD"
 TIER_DIGITS = "3210"
@@ -146,15 +152,21 @@ class Case(Frozen):
         """This case with another crn and staff_code, every other field as validated here: the codes are
         checked as validation would (stripped, within CODE_LENGTH, crn not empty, staff_code empty exactly
         when it is here, which the pinned rule looks at), and None means "validate the row in full"."""
-        if not 0 < len(crn) <= CODE_LENGTH or len(staff_code) > CODE_LENGTH or bool(staff_code) != self.allocated:
+        if (
+            not 0 < len(crn) <= CODE_LENGTH
+            or len(staff_code) > CODE_LENGTH
+            or bool(staff_code) != bool(self.staff_code)
+        ):
             return None
         if crn != crn.strip() or staff_code != staff_code.strip():
             return None
+        fields = self.__dict__.copy()
+        fields["crn"], fields["staff_code"] = crn, staff_code
         case = _new(Case)
-        _set(case, "__dict__", {**self.__dict__, "crn": crn, "staff_code": staff_code})
-        _set(case, "__pydantic_fields_set__", self.__pydantic_fields_set__)
-        _set(case, "__pydantic_extra__", None)
-        _set(case, "__pydantic_private__", None)
+        _set(case, "__dict__", fields)
+        _SET_FIELDS_SET(case, self.__pydantic_fields_set__)
+        _SET_EXTRA(case, None)
+        _SET_PRIVATE(case, None)
         return case
 
 

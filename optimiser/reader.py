@@ -251,8 +251,8 @@ class _Recoder:
     def fast(self, values: list[str]) -> Case | None:
         if len(values) != self.width:
             return None
-        crn = values[self.crn].strip()
-        staff_code = "" if self.staff_code is None else values[self.staff_code].strip()
+        crn = values[self.crn]  # a code with spaces around it is validated in full (``recoded``)
+        staff_code = "" if self.staff_code is None else values[self.staff_code]
         template = self.seen.get((self.shape(values), bool(staff_code)))
         if template is None or crn[:1] == "'" or staff_code[:1] == "'":
             return None

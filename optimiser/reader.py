@@ -115,16 +115,30 @@ def _records(name: str, text: str) -> tuple[Sequence[int], list[list[str]]]:
     """The CSV's non-blank records, and the line a text editor shows each starting on (blank lines and
     newlines inside quoted cells counted). A file of one line per record, the usual kind, is read in
     one go: its lines are its record numbers."""
+    lone_returns = text.count("\r") != text.count("\r\n")  # a line break of its own to the CSV reader
+    records = None if lone_returns else _unquoted_records(text)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        records = list(csv.reader(io.StringIO(text, newline=""))) if records is None else records
     except csv.Error:
         return _numbered_records(name, text)  # names the line
-    lone_returns = text.count("\r") != text.count("\r\n")  # a line break of its own to the CSV reader
     if lone_returns or len(records) != text.count("\n") + (not text.endswith("\n")):
         return _numbered_records(name, text)
     if all(r and (r[0].strip() or any(cell.strip() for cell in r)) for r in records):
         return range(1, len(records) + 1), records
     return _numbered_records(name, text)
+
+
+def _unquoted_records(text: str) -> list[list[str]] | None:
+    """The records of a CSV with no quote character and no line longer than the CSV reader's cell limit,
+    split at its commas (what the reader would give, in half the time); None for any other CSV."""
+    if '"' in text:
+        return None
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if len(text) > csv.field_size_limit() and max(map(len, lines)) > csv.field_size_limit():
+        return None  # the reader refuses such a cell, and the error names its line
+    return [line.split(",") for line in lines]
 
 
 def _numbered_records(name: str, text: str) -> tuple[list[int], list[list[str]]]:

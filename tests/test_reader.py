@@ -247,3 +247,28 @@ def test_repeated_keys_and_bad_rows_are_named_in_the_order_of_the_file(rows):
         except InputError as exc:
             read = str(exc)
     assert read == _row_by_row(table)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=",ab \t\r\n;'\x0c\x85\u2028", max_size=60))
+def test_a_csv_without_quotes_is_split_as_the_csv_reader_reads_it(text):
+    """The quote-free shortcut gives the same records and lines (or the same error) as the CSV reader."""
+
+    def records(shortcut: bool):
+        with mock.patch.object(reader, "_unquoted_records", reader._unquoted_records if shortcut else lambda _: None):
+            try:
+                lines, found = reader._records("cases.csv", text)
+            except InputError as exc:
+                return str(exc)
+            return list(lines), found
+
+    assert records(True) == records(False)
+
+
+def test_a_cell_beyond_the_csv_readers_limit_is_refused_as_before(tmp_path):
+    import csv
+
+    long = "x" * (csv.field_size_limit() + 1)
+    for text in (f"a,b\n1,{long}\n", f'a,b\n"1",{long}\n'):
+        with pytest.raises(InputError, match="row 2: not a well-formed CSV file"):
+            reader._records("cases.csv", text)

@@ -35,10 +35,12 @@ from .files import check_output_folder, read_input
 from .generate import generate as generate_instance
 from .generate import write_instance
 from .interrupt import Cancellation, Interrupted, run_interruptibly
-from .pipeline import solve_loaded
+from .outcome import build_outcome, workloads
+from .pipeline import solve_loaded, solve_verified
 from .plots import tradeoff_png
 from .progress import Display, StageLog
 from .reader import INSTANCE_FILES, LoadedInstance, read_instance
+from .report import start_charts
 from .results import SolveOptions
 from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
@@ -256,13 +258,18 @@ def _solve_logged(
     stage_log = StageLog(log)
     cancel.listen(display.hear)
     cancel.listen(stage_log.hear)
-    result, outcome = solve_loaded(loaded, options, cancel)
-    stage_log.finish(result.stages)
-    s = outcome.summary
-    hashed = instance_hash(instance, INSTANCE_FILES)
-    outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
-    display.step("Writing the report")
-    files = render(outcome, instance.resolve().name)
+    title = instance.resolve().name
+    with Executor(options.workers, options.scheduler, cancel) as executor:
+        result, after = solve_verified(loaded, options, cancel, executor)
+        stage_log.finish(result.stages)
+        loads = workloads(loaded.instance, loaded.rules, after)
+        charts = start_charts(loads, loaded.rules.thresholds_pct, title, executor)  # on the workers, meanwhile:
+        outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads)
+        s = outcome.summary
+        hashed = instance_hash(instance, INSTANCE_FILES)
+        outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
+        display.step("Writing the report")
+        files = render(outcome, title, charts)
     log.event(
         "solved",
         status=s.status,

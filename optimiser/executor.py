@@ -45,6 +45,17 @@ class Outcomes(Generic[T], list[T | TaskFailed]):
         return list(self)  # type: ignore[arg-type]
 
 
+class Pending(Generic[T]):
+    """Tasks begun on an executor (``Executor.start``): their results, in job order, when asked for."""
+
+    def __init__(self, collect: Callable[[Callable[[int, T], None] | None], Outcomes[T]]):
+        self._collect = collect
+
+    def results(self, on_done: Callable[[int, T], None] | None = None) -> Outcomes[T]:
+        """Wait for every task (``on_done(index, result)`` as each one finishes) and return the results."""
+        return self._collect(on_done)
+
+
 def default_workers() -> int:
     """Workers for a local cluster sized to the machine."""
     return max(1, os.cpu_count() or 1)
@@ -83,9 +94,16 @@ class Executor:
         self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None = None
     ) -> Outcomes[T]:
         """``task(*job)`` for every job, in job order; ``on_done(index, result)`` as each one finishes."""
-        if self.in_process or (len(jobs) <= 1 and not self.scheduler):
-            return self._here(task, jobs, on_done)
-        return self._on_cluster(task, jobs, on_done)
+        return self.start(task, jobs).results(on_done)
+
+    def start(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Pending[T]:
+        """``task(*job)`` for every job, begun on the cluster at once so this process can do other work
+        meanwhile; in this process the tasks run when their results are asked for. A single task runs in
+        this process unless a cluster is up already (starting one costs more than the task saves)."""
+        if self.in_process or (len(jobs) <= 1 and not self.scheduler and self._client is None):
+            return Pending(lambda on_done: self._here(task, jobs, on_done))
+        futures = self._submit(task, jobs)
+        return Pending(lambda on_done: self._gather(futures, on_done))
 
     def _here(
         self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None
@@ -105,11 +123,11 @@ class Executor:
                 on_done(index, result)
         return done
 
-    def _on_cluster(
-        self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None
-    ) -> Outcomes[T]:
+    def _submit(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> list[Any]:
         client = self._connect()
-        futures = [client.submit(task, *job, pure=False) for job in jobs]
+        return [client.submit(task, *job, pure=False) for job in jobs]
+
+    def _gather(self, futures: list[Any], on_done: Callable[[int, T], None] | None) -> Outcomes[T]:
         told: set[int] = set()
         try:
             while len(told) < len(futures):
@@ -122,7 +140,8 @@ class Executor:
                 if len(told) < len(futures):
                     _next_done([f for i, f in enumerate(futures) if i not in told])
         except BaseException:
-            client.cancel(futures)
+            if self._client is not None:
+                self._client.cancel(futures)
             self.close()
             raise
         results: Outcomes[T] = Outcomes()

@@ -201,11 +201,17 @@ def over(loads: tuple[Workload, ...], attr: str, threshold: Decimal) -> int:
     return sum(1 for w in loads if w.available_points > 0 and getattr(w, attr) > threshold)
 
 
-def build_outcome(instance: Instance, rules: Rules, result: Result, after: dict[str, str] | None = None) -> Outcome:
+def build_outcome(
+    instance: Instance,
+    rules: Rules,
+    result: Result,
+    after: dict[str, str] | None = None,
+    loads: tuple[Workload, ...] | None = None,
+) -> Outcome:
     """The users' view of a solve result, with the diagnosis of anything left unallocated (``after``: the
-    result's ``holders_after``, when the caller has it already)."""
+    result's ``holders_after``, and ``loads``: its ``workloads``, when the caller has them already)."""
     after = holders_after(instance, result) if after is None else after
-    loads = workloads(instance, rules, after)
+    loads = workloads(instance, rules, after) if loads is None else loads
     made = moves(instance, rules, after, loads)
     reasons = dict(result.problem.unplaceable)
     left = tuple(

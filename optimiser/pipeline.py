@@ -12,6 +12,23 @@ from .solve import PartCache, solve
 from .verify import verify
 
 
+def solve_verified(
+    loaded: LoadedInstance,
+    options: SolveOptions,
+    cancellation: Cancellation | None = None,
+    executor: Executor | None = None,
+    cache: PartCache | None = None,
+) -> tuple[Result, dict[str, str]]:
+    """Solve and verify: the result and every case's holder after it. Raises VerificationError rather than
+    return an allocation that breaks a rule."""
+    result = solve(loaded.instance, loaded.rules, options, cancellation, executor, cache)
+    after = holders_after(loaded.instance, result)
+    violations = verify(loaded.instance, loaded.rules, after, options.max_transfers)
+    if violations:
+        raise VerificationError(violations)
+    return result, after
+
+
 def solve_loaded(
     loaded: LoadedInstance,
     options: SolveOptions,
@@ -19,10 +36,6 @@ def solve_loaded(
     executor: Executor | None = None,
     cache: PartCache | None = None,
 ) -> tuple[Result, Outcome]:
-    """Solve and verify; raises VerificationError rather than return an allocation that breaks a rule."""
-    result = solve(loaded.instance, loaded.rules, options, cancellation, executor, cache)
-    after = holders_after(loaded.instance, result)
-    violations = verify(loaded.instance, loaded.rules, after, options.max_transfers)
-    if violations:
-        raise VerificationError(violations)
+    """Solve and verify (``solve_verified``), and the users' view of the result."""
+    result, after = solve_verified(loaded, options, cancellation, executor, cache)
     return result, build_outcome(loaded.instance, loaded.rules, result, after)

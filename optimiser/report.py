@@ -5,6 +5,7 @@ external assets)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .domain import BASE_TIERS, Rosh
+from .executor import Executor, Pending
+from .interrupt import Cancellation
 from .narrative import average_sentence, count_sentences, group_figures, status_sentence, who
 from .outcome import Outcome, Workload
 from .plots import whatif_svg, workload_svg
@@ -37,16 +40,19 @@ def _pct(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-def _charts(outcome: Outcome, title: str) -> tuple[list[Markup], str]:
+ChartJob = tuple[tuple[Workload, ...], tuple[Decimal, ...], str]
+"""What one chart shows: its practitioners' workloads, the threshold lines and its title."""
+
+
+def chart_jobs(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str) -> tuple[list[ChartJob], str]:
     """One chart, or one per pdu when there are many practitioners (the highest pdus only beyond
-    ``MAX_CHARTS``, said in the note returned). Matplotlib escapes the text it puts in an SVG."""
-    thresholds = outcome.rules.thresholds_pct
-    loads = outcome.workloads
+    ``MAX_CHARTS``, said in the note returned)."""
+    lines = tuple(thresholds)
     by_pdu: dict[str, list[Workload]] = {}
     for w in loads:
         by_pdu.setdefault(w.pdu, []).append(w)
     if len(loads) <= CHART_ROWS or len(by_pdu) < 2:
-        return [Markup(workload_svg(loads, thresholds, title))], ""
+        return [(tuple(loads), lines, title)], ""
     pdus = sorted(by_pdu)
     note = ""
     if len(pdus) > MAX_CHARTS:
@@ -56,13 +62,41 @@ def _charts(outcome: Outcome, title: str) -> tuple[list[Markup], str]:
             f"Charts for the {MAX_CHARTS} pdus with the highest WMT after allocation, of {len(highest)}; every "
             "practitioner is in the tables below and in workload.csv."
         )
-    return [Markup(workload_svg(by_pdu[pdu], thresholds, f"pdu {pdu or '(none)'}")) for pdu in pdus], note
+    return [(tuple(by_pdu[pdu]), lines, f"pdu {pdu or '(none)'}") for pdu in pdus], note
 
 
-def report_html(outcome: Outcome, title: str) -> str:
-    """The solve's report page."""
+def draw_charts(jobs: Sequence[ChartJob], cancellation: Cancellation | None = None) -> list[str]:
+    """Charts as one executor task (tasks run in this process are handed the ``cancellation``; a drawing
+    is too short to stop halfway)."""
+    return [workload_svg(*job) for job in jobs]
+
+
+@dataclass(frozen=True)
+class Charts:
+    """A report's charts, begun on an executor, and the note on which are shown."""
+
+    pending: Pending[list[str]]
+    note: str
+
+    def svgs(self) -> list[Markup]:
+        """The charts, waited for. Matplotlib escapes the text it puts in an SVG."""
+        return [Markup(svg) for svg in self.pending.results().values()[0]]
+
+
+def start_charts(
+    loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str, executor: Executor | None = None
+) -> Charts:
+    """Begin drawing a report's charts: on one of a running cluster's workers (one task: matplotlib is
+    loaded once) while this process works out the rest of the report, as a national solve's twelve
+    charts take about as long as its moves and their reasons; else in this process when asked for."""
+    jobs, note = chart_jobs(loads, thresholds, title)
+    return Charts((executor or Executor()).start(draw_charts, [(jobs,)]), note)
+
+
+def report_html(outcome: Outcome, title: str, charts: Charts | None = None) -> str:
+    """The solve's report page (``charts``: begun already by ``start_charts``, else drawn here)."""
     s, rules = outcome.summary, outcome.rules
-    charts, chart_note = _charts(outcome, title)
+    charts = charts or start_charts(outcome.workloads, rules.thresholds_pct, title)
     thresholds = [str(t) for t in rules.thresholds_pct]
     groups = [
         (heading, key, rows)
@@ -76,8 +110,8 @@ def report_html(outcome: Outcome, title: str) -> str:
         status=status_sentence(s),
         counts=[*count_sentences(s), average_sentence(outcome)],
         diagnosis=outcome.diagnosis.lines(),
-        charts=charts,
-        chart_note=chart_note,
+        charts=charts.svgs(),
+        chart_note=charts.note,
         no_capacity=[who(w) for w in outcome.workloads if w.available_points <= 0],
         thresholds=thresholds,
         groups=groups,

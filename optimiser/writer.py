@@ -13,7 +13,7 @@ from .domain import Instance
 from .files import escape_cell
 from .outcome import Outcome
 from .reader import CASES_FILE, PRACTITIONERS_FILE
-from .report import REPORT_FILE, report_html
+from .report import REPORT_FILE, Charts, report_html
 from .rules import RULES_FILE, Rules, dump_toml
 
 ALLOCATIONS_FILE = "allocations.csv"
@@ -68,8 +68,9 @@ def format_pct(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def render(outcome: Outcome, title: str = "") -> dict[str, str]:
-    """The contract's output files as text, by file name (the report headed ``title``)."""
+def render(outcome: Outcome, title: str = "", charts: Charts | None = None) -> dict[str, str]:
+    """The contract's output files as text, by file name (the report headed ``title``, with ``charts`` if
+    they were begun already)."""
     staff = {w.staff_code: w for w in outcome.workloads}
     allocations = [
         [
@@ -108,7 +109,7 @@ def render(outcome: Outcome, title: str = "") -> dict[str, str]:
         UNALLOCATED_FILE: csv_text([list(row) for row in outcome.unallocated], UNALLOCATED_COLUMNS),
         WORKLOAD_FILE: csv_text(workload, WORKLOAD_COLUMNS),
         SUMMARY_FILE: outcome.summary.to_json(),
-        REPORT_FILE: report_html(outcome, title),
+        REPORT_FILE: report_html(outcome, title, charts),
     }
 
 

@@ -263,7 +263,7 @@ def _solve_logged(
         result, after = solve_verified(loaded, options, cancel, executor)
         stage_log.finish(result.stages)
         loads = workloads(loaded.instance, loaded.rules, after)
-        charts = start_charts(loads, loaded.rules.thresholds_pct, title, executor)  # on the workers, meanwhile:
+        (charts,) = start_charts([(loads, loaded.rules.thresholds_pct, title)], executor)  # on a worker, meanwhile:
         outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads)
         s = outcome.summary
         hashed = instance_hash(instance, INSTANCE_FILES)
@@ -519,7 +519,7 @@ def whatif(
         parsed = [load_scenario(path) for path in scenarios]
         with Executor(options.workers, options.scheduler, cancel) as executor:
             runs = run_whatif(loaded, parsed, options, executor)
-        replace_folder(out, render_whatif(runs))
+            replace_folder(out, render_whatif(runs, executor))
         return runs
 
     runs = _guarded(work)

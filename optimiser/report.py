@@ -4,7 +4,7 @@ external assets)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .domain import BASE_TIERS, Rosh
-from .executor import Executor, Pending
+from .executor import Executor
 from .interrupt import Cancellation
 from .narrative import average_sentence, count_sentences, group_figures, status_sentence, who
 from .outcome import Outcome, Workload
@@ -40,8 +40,9 @@ def _pct(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-ChartJob = tuple[tuple[Workload, ...], tuple[Decimal, ...], str]
-"""What one chart shows: its practitioners' workloads, the threshold lines and its title."""
+ChartJob = tuple[Callable[..., str], tuple[Any, ...]]
+"""One chart: the function of ``plots`` that draws it, and what it shows (hashable, so a chart several
+reports show is drawn once)."""
 
 
 def chart_jobs(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str) -> tuple[list[ChartJob], str]:
@@ -52,7 +53,7 @@ def chart_jobs(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: 
     for w in loads:
         by_pdu.setdefault(w.pdu, []).append(w)
     if len(loads) <= CHART_ROWS or len(by_pdu) < 2:
-        return [(tuple(loads), lines, title)], ""
+        return [(workload_svg, (tuple(loads), lines, title))], ""
     pdus = sorted(by_pdu)
     note = ""
     if len(pdus) > MAX_CHARTS:
@@ -62,41 +63,58 @@ def chart_jobs(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: 
             f"Charts for the {MAX_CHARTS} pdus with the highest WMT after allocation, of {len(highest)}; every "
             "practitioner is in the tables below and in workload.csv."
         )
-    return [(tuple(by_pdu[pdu]), lines, f"pdu {pdu or '(none)'}") for pdu in pdus], note
+    return [(workload_svg, (tuple(by_pdu[pdu]), lines, f"pdu {pdu or '(none)'}")) for pdu in pdus], note
 
 
 def draw_charts(jobs: Sequence[ChartJob], cancellation: Cancellation | None = None) -> list[str]:
     """Charts as one executor task (tasks run in this process are handed the ``cancellation``; a drawing
     is too short to stop halfway)."""
-    return [workload_svg(*job) for job in jobs]
+    return [draw(*shown) for draw, shown in jobs]
+
+
+class Drawing:
+    """Charts begun on an executor as one task (matplotlib is loaded once), each distinct chart drawn once
+    whichever reports show it; their SVGs when a report asks for them."""
+
+    def __init__(self, jobs: Sequence[ChartJob], executor: Executor | None = None):
+        self._jobs = list(dict.fromkeys(jobs))
+        self._pending = (executor or Executor()).start(draw_charts, [(self._jobs,)])
+        self._drawn: dict[ChartJob, str] | None = None
+
+    def svgs(self, jobs: Sequence[ChartJob]) -> list[Markup]:
+        """``jobs``' charts, waited for. Matplotlib escapes the text it puts in an SVG."""
+        if self._drawn is None:
+            self._drawn = dict(zip(self._jobs, self._pending.results().values()[0], strict=True))
+        return [Markup(self._drawn[job]) for job in jobs]
 
 
 @dataclass(frozen=True)
 class Charts:
-    """A report's charts, begun on an executor, and the note on which are shown."""
+    """A report's charts, from a drawing that may serve other reports too, and the note on which are shown."""
 
-    pending: Pending[list[str]]
+    drawing: Drawing
+    jobs: tuple[ChartJob, ...]
     note: str
 
     def svgs(self) -> list[Markup]:
-        """The charts, waited for. Matplotlib escapes the text it puts in an SVG."""
-        return [Markup(svg) for svg in self.pending.results().values()[0]]
+        return self.drawing.svgs(self.jobs)
 
 
 def start_charts(
-    loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str, executor: Executor | None = None
-) -> Charts:
-    """Begin drawing a report's charts: on one of a running cluster's workers (one task: matplotlib is
-    loaded once) while this process works out the rest of the report, as a national solve's twelve
-    charts take about as long as its moves and their reasons; else in this process when asked for."""
-    jobs, note = chart_jobs(loads, thresholds, title)
-    return Charts((executor or Executor()).start(draw_charts, [(jobs,)]), note)
+    reports: Sequence[tuple[Sequence[Workload], Sequence[Decimal], str]], executor: Executor | None = None
+) -> list[Charts]:
+    """Begin drawing the charts of reports given as (workloads, thresholds, title): on one of a running
+    cluster's workers, while this process works out the rest (a national solve's twelve charts take about
+    as long as its moves and their reasons); on no cluster, in this process when first asked for."""
+    planned = [chart_jobs(*report) for report in reports]
+    drawing = Drawing([job for jobs, _ in planned for job in jobs], executor)
+    return [Charts(drawing, tuple(jobs), note) for jobs, note in planned]
 
 
 def report_html(outcome: Outcome, title: str, charts: Charts | None = None) -> str:
     """The solve's report page (``charts``: begun already by ``start_charts``, else drawn here)."""
     s, rules = outcome.summary, outcome.rules
-    charts = charts or start_charts(outcome.workloads, rules.thresholds_pct, title)
+    charts = charts or start_charts([(outcome.workloads, rules.thresholds_pct, title)])[0]
     thresholds = [str(t) for t in rules.thresholds_pct]
     groups = [
         (heading, key, rows)
@@ -132,26 +150,34 @@ def report_html(outcome: Outcome, title: str, charts: Charts | None = None) -> s
     )
 
 
+def whatif_chart(rows: Sequence[dict[str, Any]], thresholds: Sequence[Decimal]) -> ChartJob:
+    """The what-if page's chart: each solved run's highest and mean WMT %."""
+    solved = [r for r in rows if r["status"] != "ERROR"]
+    return (
+        whatif_svg,
+        (
+            tuple(r["scenario"] for r in solved),
+            tuple(float(r["max_wmt_pct"]) for r in solved),
+            tuple(float(r["mean_wmt_pct"]) for r in solved),
+            tuple(thresholds),
+        ),
+    )
+
+
 def whatif_html(
     rows: Sequence[dict[str, Any]],
     headers: dict[str, str],
     scenarios: Sequence[tuple[str, Sequence[str]]],
     links: dict[str, str],
-    thresholds: Sequence[Decimal],
+    chart: Markup,
 ) -> str:
-    """The what-if comparison page: the runs side by side, a chart, each scenario's changes, links to runs."""
-    solved = [r for r in rows if r["status"] != "ERROR"]
-    chart = whatif_svg(
-        [r["scenario"] for r in solved],
-        [float(r["max_wmt_pct"]) for r in solved],
-        [float(r["mean_wmt_pct"]) for r in solved],
-        thresholds,
-    )
+    """The what-if comparison page: the runs side by side, a chart (``whatif_chart``'s), each scenario's
+    changes, links to runs."""
     return _ENV.get_template("whatif.html.j2").render(
         runs=rows,
         rows=[dict(r) | {"link": links.get(r["scenario"], "")} for r in rows],
         headers=headers,
         notes=[f"{r['scenario']}: {r['error']}" for r in rows if r.get("error")],
-        chart=Markup(chart),
+        chart=chart,
         scenarios=scenarios,
     )

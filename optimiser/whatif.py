@@ -19,7 +19,7 @@ from .executor import Executor
 from .outcome import Outcome
 from .pipeline import solve_loaded
 from .reader import LoadedInstance
-from .report import REPORT_FILE, whatif_html
+from .report import REPORT_FILE, Charts, Drawing, chart_jobs, whatif_chart, whatif_html
 from .results import Action, SolveOptions
 from .scenario import BASELINE, Scenario, apply_scenario, slug
 from .solve import PartCache
@@ -140,24 +140,31 @@ def _solve_run(
         return Run(name, folder, loaded, forced, changes, None, f"{type(exc).__name__}: {exc}")
 
 
-def render_whatif(runs: list[Run]) -> dict[str, str]:
-    """Every file of a what-if folder, by relative path: the comparison, and each run's outputs and instance."""
+def render_whatif(runs: list[Run], executor: Executor | None = None) -> dict[str, str]:
+    """Every file of a what-if folder, by relative path: the comparison, and each run's outputs and instance.
+    Every chart is begun first (on a cluster's worker, if one is up; a chart several runs show, once), and
+    the instances are written out while it draws."""
     rows = [run.row for run in runs]
+    solved = [(run, run.outcome) for run in runs if run.outcome is not None]
+    planned = [chart_jobs(o.workloads, o.rules.thresholds_pct, run.name) for run, o in solved]
+    overview = whatif_chart(rows, runs[0].loaded.rules.thresholds_pct)
+    drawing = Drawing([overview, *(job for jobs, _ in planned for job in jobs)], executor)
     files: dict[str, str] = {WHATIF_CSV: _csv(rows), WHATIF_JSON: whatif_json(runs)}
-    files[REPORT_FILE] = whatif_html(
-        rows,
-        HEADERS,
-        [(run.name, run.changes) for run in runs],
-        {run.name: f"{run.slug}/{REPORT_FILE}" for run in runs if run.outcome is not None},
-        runs[0].loaded.rules.thresholds_pct,
-    )
     for run in runs:
-        if run.outcome is not None:
-            files |= {f"{run.slug}/{name}": text for name, text in render(run.outcome, run.name).items()}
         files |= {
             f"{run.slug}/{INSTANCE_FOLDER}/{name}": text
             for name, text in render_instance(run.loaded.instance, run.loaded.rules).items()
         }
+    files[REPORT_FILE] = whatif_html(
+        rows,
+        HEADERS,
+        [(run.name, run.changes) for run in runs],
+        {run.name: f"{run.slug}/{REPORT_FILE}" for run, _ in solved},
+        drawing.svgs([overview])[0],
+    )
+    for (run, outcome), (jobs, note) in zip(solved, planned, strict=True):
+        charts = Charts(drawing, tuple(jobs), note)
+        files |= {f"{run.slug}/{name}": text for name, text in render(outcome, run.name, charts).items()}
     return files
 
 

@@ -107,3 +107,27 @@ def test_a_failed_task_is_reported_and_the_others_are_kept_in_process_and_on_a_c
             results = executor.map(_fails_on_two, [(1,), (2,), (3,)])
         assert results[0] == 10 and results[2] == 30
         assert isinstance(results[1], TaskFailed) and "two is not allowed" in results[1].error
+
+
+def _process_id(x: int, cancellation=None) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_a_task_begun_alone_runs_here_until_a_cluster_is_up_then_on_it():
+    """``Executor.start``: a lone task (a report's charts) is not worth starting a cluster for, but once the
+    parts have started one, it runs there while this process goes on; in process, when asked for."""
+    import os
+
+    with Executor(2) as executor:
+        alone = executor.start(_process_id, [(1,)])
+        assert alone.results().values() == [os.getpid()]
+        executor.map(_process_id, [(1,), (2,)])  # the parts: the cluster starts
+        begun = executor.start(_process_id, [(1,)])
+        assert begun.results().values() != [os.getpid()]
+    ran = []
+    with Executor(1) as executor:
+        later = executor.start(lambda x, cancellation=None: ran.append(x) or x, [(7,)])
+        assert ran == []  # nothing runs until the results are asked for
+        assert later.results().values() == [7] and ran == [7]

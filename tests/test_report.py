@@ -181,3 +181,30 @@ def test_a_chart_showing_the_same_workloads_is_drawn_once():
     other = plots.workload_svg(list(loads), [Decimal(100)], "pdu B")
     assert again == first and other != first
     assert plots._workload_svg.cache_info().misses == drawn + 1  # only the other title was drawn
+
+
+def test_reports_begun_together_send_each_chart_to_be_drawn_once(monkeypatch):
+    """A what-if's runs share most charts: one drawing task gets each distinct chart once, and every report
+    gets its own charts back in its own order."""
+    from decimal import Decimal
+
+    from optimiser import report
+    from optimiser.outcome import build_outcome
+    from optimiser.reader import read_instance
+    from optimiser.solve import solve
+
+    loaded = read_instance(TINY)
+    loads = build_outcome(loaded.instance, loaded.rules, solve(loaded.instance, loaded.rules)).workloads
+    sent = []
+
+    def draw(jobs, cancellation=None):
+        sent.append(list(jobs))
+        return [f"<svg>{shown[2]}</svg>" for _, shown in jobs]
+
+    monkeypatch.setattr(report, "draw_charts", draw)
+    planned = [report.chart_jobs(loads, [Decimal(100)], title) for title in ("baseline", "leave", "baseline")]
+    drawing = report.Drawing([job for jobs, _ in planned for job in jobs])
+    assert sent == []  # in this process, drawn when first asked for
+    charts = [report.Charts(drawing, tuple(jobs), note) for jobs, note in planned]
+    assert [c.svgs() for c in charts] == [["<svg>baseline</svg>"], ["<svg>leave</svg>"], ["<svg>baseline</svg>"]]
+    assert len(sent) == 1 and [shown[2] for _, shown in sent[0]] == ["baseline", "leave"]

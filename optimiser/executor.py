@@ -93,8 +93,11 @@ class Executor:
     def map(
         self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None = None
     ) -> Outcomes[T]:
-        """``task(*job)`` for every job, in job order; ``on_done(index, result)`` as each one finishes."""
-        return self.start(task, jobs).results(on_done)
+        """``task(*job)`` for every job, in job order; ``on_done(index, result)`` as each one finishes. A
+        single task runs in this process (its data need not travel, and a warm process is faster)."""
+        if self.in_process or (len(jobs) <= 1 and not self.scheduler):
+            return self._here(task, jobs, on_done)
+        return self._gather(self._submit(task, jobs), on_done)
 
     def start(self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Pending[T]:
         """``task(*job)`` for every job, begun on the cluster at once so this process can do other work

@@ -25,22 +25,12 @@ import typer
 
 from .alerts import excessive, weeks_covered, window
 from .atomic import replace_folder
-from .check import check_result, result_holders, result_unallocated
 from .domain import Grade, Instance
 from .errors import InputError, VerificationError
 from .executor import Executor, default_workers
-from .explain import CaseStory, StaffStory, explain_case, explain_staff
-from .explain import to_dict as story_dict
 from .files import check_output_folder, read_input
-from .generate import generate as generate_instance
-from .generate import write_instance
 from .interrupt import Cancellation, Interrupted, run_interruptibly
-from .outcome import build_outcome, workloads
-from .pipeline import solve_loaded, solve_verified
-from .plots import tradeoff_png
-from .progress import Display, StageLog
 from .reader import INSTANCE_FILES, LoadedInstance, read_instance
-from .report import start_charts
 from .results import SolveOptions
 from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
@@ -55,9 +45,6 @@ from .runrecord import (
     new_run_id,
     run_record,
 )
-from .scenario import load_scenario
-from .staffing import STAFFING_FILE, HireProfile, StaffingAnswer, staffing_json, with_hires
-from .staffing import staffing as staffing_answer
 from .terminal import (
     alerts_table,
     history_table,
@@ -68,13 +55,15 @@ from .terminal import (
     validate_summary,
     whatif_table,
 )
-from .tradeoff import MAX_BUDGETS, TRADEOFF_CSV, TRADEOFF_PNG, TradeoffPoint, tradeoff_csv, tradeoff_json
-from .tradeoff import tradeoff as tradeoff_curve
-from .whatif import INSTANCE_FOLDER, Run, render_whatif, run_whatif, whatif_json
-from .writer import OUTPUT_FILES, render, write_result
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the modules of solving, reports and scenarios load on the commands that use them:
+    # validate, rules, history and alerts start without the solver, Jinja or the what-if machinery
+    from .explain import CaseStory, StaffStory
     from .history import History
+    from .progress import Display
+    from .staffing import StaffingAnswer
+    from .tradeoff import TradeoffPoint
+    from .whatif import Run
 
 EXIT_UNALLOCATED, EXIT_INPUT, EXIT_VERIFY, EXIT_HISTORY = 1, 2, 3, 4
 T = TypeVar("T")
@@ -157,6 +146,9 @@ def solve(
 ) -> None:
     """Allocate every unallocated case; write allocations (with the reason for each), unallocated cases,
     workloads, a summary and report.html."""
+    from .progress import Display
+    from .writer import OUTPUT_FILES, write_result
+
     options = SolveOptions(
         max_transfers=max_transfers,
         time_limit=time_limit,
@@ -241,6 +233,12 @@ def _solve_logged(
 ):
     """Check the output folder, then read, solve and verify, logging each step's counts and timings as it
     ends and showing it on the progress display."""
+    from .outcome import build_outcome, workloads
+    from .pipeline import solve_verified
+    from .progress import StageLog
+    from .report import start_charts
+    from .writer import OUTPUT_FILES, render
+
     check_output_folder(out, OUTPUT_FILES)
     started = time.monotonic()
     display.step(f"Reading {instance}")
@@ -375,6 +373,8 @@ def check(
     out_dir: Annotated[Path, typer.Argument(help="A result folder written by 'solve'.")],
 ) -> None:
     """Independently re-check a result folder against its instance: every rule and every figure."""
+    from .check import check_result
+
     try:
         loaded = read_instance(instance)
         problems = check_result(loaded.instance, loaded.rules, out_dir)
@@ -423,6 +423,9 @@ def generate(
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         typer.echo(f"error: {out} is not an empty folder; use --force to replace its instance files", err=True)
         raise typer.Exit(EXIT_INPUT)
+    from .generate import generate as generate_instance
+    from .generate import write_instance
+
     try:
         write_instance(out, generate_instance(practitioners, unallocated, seed, pdus))
     except OSError as exc:
@@ -510,6 +513,9 @@ def whatif(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """Compare the baseline with staffing or demand scenarios (leavers, joiners, changes, extra cases)."""
+    from .scenario import load_scenario
+    from .whatif import render_whatif, run_whatif, whatif_json
+
     options = _options(max_transfers, time_limit, seed, workers, scheduler, gap)
     started_at = datetime.now(UTC)
 
@@ -583,6 +589,9 @@ def staffing(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """The fewest hires (per pdu, lower grades first on ties) so that no one is above the target WMT %."""
+    from .staffing import STAFFING_FILE, HireProfile, staffing_json, with_hires
+    from .staffing import staffing as staffing_answer
+
     options = _options(max_transfers, time_limit, seed, workers, scheduler, gap)
     chosen = _grades(grades)
     target_pct = Decimal(str(target))
@@ -615,11 +624,15 @@ def staffing(
 
 def _max_after(instance: Instance, rules: Rules, options: SolveOptions, executor: Executor) -> Decimal:
     """The best maximum of an allocation of ``instance``, verified like any solve's."""
+    from .pipeline import solve_loaded
+
     _, outcome = solve_loaded(LoadedInstance(instance, rules), options, executor=executor)
     return Decimal(str(outcome.summary.max_wmt_pct))
 
 
 def _budgets(value: str) -> list[int] | None:
+    from .tradeoff import MAX_BUDGETS
+
     if value.strip().lower() == "auto":
         return None
     try:
@@ -654,6 +667,10 @@ def tradeoff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (for scripts).")] = False,
 ) -> None:
     """How much lower the highest WMT % gets for each number of transfers allowed (the value of transfers)."""
+    from .plots import tradeoff_png
+    from .tradeoff import TRADEOFF_CSV, TRADEOFF_PNG, tradeoff_csv, tradeoff_json
+    from .tradeoff import tradeoff as tradeoff_curve
+
     budgets = _budgets(transfers)
     options = _options(max(budgets or [0]), time_limit, seed, workers, scheduler, gap)
 
@@ -707,6 +724,9 @@ def explain(
 ) -> None:
     """Why a case went where it did (its alternatives, what excluded the others, what forcing it elsewhere
     would do), or a practitioner's cases before and after and why."""
+    from .explain import explain_case, explain_staff
+    from .explain import to_dict as story_dict
+
     if (crn is None) == (staff is None):
         raise typer.BadParameter("give either a case's CRN or --staff CODE", param_hint="CRN")
 
@@ -741,6 +761,9 @@ def _whole(summary: dict, key: str, most: int, result: Path) -> int:
 def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, dict, dict[str, str], dict[str, str]]:
     """The instance a result folder was solved from, checked to match it (an explanation of a result that
     does not re-derive would not be true), with the summary, every case's holder and unallocated reasons."""
+    from .check import check_result, result_holders, result_unallocated
+    from .whatif import INSTANCE_FOLDER
+
     summary_path = result / "summary.json"
     try:
         summary = json.loads(read_input(summary_path).decode("utf-8"))

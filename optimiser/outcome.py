@@ -11,15 +11,17 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .diagnosis import Diagnosis, diagnose
 from .domain import Instance
 from .eligibility import capped_out
 from .reasons import Reasons
 from .results import Action, Result, Status
 from .rules import Rules
 from .wmt import cap_pct, cap_points, contracted_hours, floor_pct, practitioner_capacity, wmt_pct
+
+if TYPE_CHECKING:
+    from .diagnosis import Diagnosis
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ def build_outcome(
         )
     )
     options = result.options
+    from .diagnosis import diagnose  # the CP-SAT conflict search: validate's workloads need none of it
+
     diagnosis = diagnose(instance, rules, loads, left, options.max_transfers)
     summary = Summary(
         status=result.status,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -16,9 +17,11 @@ from .narrative import average_sentence, count_sentences, pdu_lines, status_sent
 from .outcome import Outcome, Workload, max_pct, over, workloads
 from .results import Status
 from .rules import Rules
-from .staffing import StaffingAnswer
-from .tradeoff import TradeoffPoint
-from .whatif import HEADERS, Run
+
+if TYPE_CHECKING:  # the what-if, trade-off and staffing modules load the solver: validate needs none of it
+    from .staffing import StaffingAnswer
+    from .tradeoff import TradeoffPoint
+    from .whatif import Run
 
 
 def solve_summary(name: str, outcome: Outcome, rules: Rules) -> str:
@@ -149,6 +152,8 @@ WIDE = 172
 
 def whatif_table(runs: list[Run]) -> str:
     """One row per run, baseline first: the maximum and mean WMT, how many over each line, moves, capacity."""
+    from .whatif import HEADERS
+
     table = Table(title="What-if comparison (WMT % after allocation)", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("scenario", no_wrap=True, max_width=36, overflow="ellipsis")
     for header in HEADERS.values():

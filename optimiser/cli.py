@@ -261,7 +261,9 @@ def _solve_logged(
         result, after = solve_verified(loaded, options, cancel, executor)
         stage_log.finish(result.stages)
         loads = workloads(loaded.instance, loaded.rules, after)
-        (charts,) = start_charts([(loads, loaded.rules.thresholds_pct, title)], executor)  # on a worker, meanwhile:
+        _, (charts,) = start_charts(
+            [(loads, loaded.rules.thresholds_pct, title)], executor
+        )  # a worker draws, meanwhile:
         outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads)
         s = outcome.summary
         hashed = instance_hash(instance, INSTANCE_FILES)

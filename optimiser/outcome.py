@@ -212,6 +212,8 @@ def build_outcome(
 ) -> Outcome:
     """The users' view of a solve result, with the diagnosis of anything left unallocated (``after``: the
     result's ``holders_after``, and ``loads``: its ``workloads``, when the caller has them already)."""
+    from .diagnosis import diagnose  # the CP-SAT conflict search: validate's workloads need none of it
+
     after = holders_after(instance, result) if after is None else after
     loads = workloads(instance, rules, after) if loads is None else loads
     made = moves(instance, rules, after, loads)
@@ -224,8 +226,6 @@ def build_outcome(
         )
     )
     options = result.options
-    from .diagnosis import diagnose  # the CP-SAT conflict search: validate's workloads need none of it
-
     diagnosis = diagnose(instance, rules, loads, left, options.max_transfers)
     summary = Summary(
         status=result.status,

@@ -101,20 +101,23 @@ class Charts:
 
 
 def start_charts(
-    reports: Sequence[tuple[Sequence[Workload], Sequence[Decimal], str]], executor: Executor | None = None
-) -> list[Charts]:
-    """Begin drawing the charts of reports given as (workloads, thresholds, title): on one of a running
-    cluster's workers, while this process works out the rest (a national solve's twelve charts take about
-    as long as its moves and their reasons); on no cluster, in this process when first asked for."""
+    reports: Sequence[tuple[Sequence[Workload], Sequence[Decimal], str]],
+    executor: Executor | None = None,
+    also: Sequence[ChartJob] = (),
+) -> tuple[Drawing, list[Charts]]:
+    """Begin drawing the charts of reports given as (workloads, thresholds, title), and ``also`` others
+    (a what-if's comparison): on one of a running cluster's workers, while this process works out the rest
+    (a national solve's twelve charts take about as long as its moves and their reasons); on no cluster, in
+    this process when first asked for. The drawing (for ``also``'s charts) and each report's charts."""
     planned = [chart_jobs(*report) for report in reports]
-    drawing = Drawing([job for jobs, _ in planned for job in jobs], executor)
-    return [Charts(drawing, tuple(jobs), note) for jobs, note in planned]
+    drawing = Drawing([*also, *(job for jobs, _ in planned for job in jobs)], executor)
+    return drawing, [Charts(drawing, tuple(jobs), note) for jobs, note in planned]
 
 
 def report_html(outcome: Outcome, title: str, charts: Charts | None = None) -> str:
     """The solve's report page (``charts``: begun already by ``start_charts``, else drawn here)."""
     s, rules = outcome.summary, outcome.rules
-    charts = charts or start_charts([(outcome.workloads, rules.thresholds_pct, title)])[0]
+    charts = charts or start_charts([(outcome.workloads, rules.thresholds_pct, title)])[1][0]
     thresholds = [str(t) for t in rules.thresholds_pct]
     groups = [
         (heading, key, rows)

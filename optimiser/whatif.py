@@ -19,7 +19,7 @@ from .executor import Executor
 from .outcome import Outcome
 from .pipeline import solve_loaded
 from .reader import LoadedInstance
-from .report import REPORT_FILE, Charts, Drawing, chart_jobs, whatif_chart, whatif_html
+from .report import REPORT_FILE, start_charts, whatif_chart, whatif_html
 from .results import Action, SolveOptions
 from .scenario import BASELINE, Scenario, apply_scenario, slug
 from .solve import PartCache
@@ -146,9 +146,9 @@ def render_whatif(runs: list[Run], executor: Executor | None = None) -> dict[str
     the instances are written out while it draws."""
     rows = [run.row for run in runs]
     solved = [(run, run.outcome) for run in runs if run.outcome is not None]
-    planned = [chart_jobs(o.workloads, o.rules.thresholds_pct, run.name) for run, o in solved]
     overview = whatif_chart(rows, runs[0].loaded.rules.thresholds_pct)
-    drawing = Drawing([overview, *(job for jobs, _ in planned for job in jobs)], executor)
+    reports = [(o.workloads, o.rules.thresholds_pct, run.name) for run, o in solved]
+    drawing, charts = start_charts(reports, executor, also=[overview])
     files: dict[str, str] = {WHATIF_CSV: _csv(rows), WHATIF_JSON: whatif_json(runs)}
     for run in runs:
         files |= {
@@ -162,9 +162,8 @@ def render_whatif(runs: list[Run], executor: Executor | None = None) -> dict[str
         {run.name: f"{run.slug}/{REPORT_FILE}" for run, _ in solved},
         drawing.svgs([overview])[0],
     )
-    for (run, outcome), (jobs, note) in zip(solved, planned, strict=True):
-        charts = Charts(drawing, tuple(jobs), note)
-        files |= {f"{run.slug}/{name}": text for name, text in render(outcome, run.name, charts).items()}
+    for (run, outcome), drawn in zip(solved, charts, strict=True):
+        files |= {f"{run.slug}/{name}": text for name, text in render(outcome, run.name, drawn).items()}
     return files
 
 

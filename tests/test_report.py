@@ -202,9 +202,7 @@ def test_reports_begun_together_send_each_chart_to_be_drawn_once(monkeypatch):
         return [f"<svg>{shown[2]}</svg>" for _, shown in jobs]
 
     monkeypatch.setattr(report, "draw_charts", draw)
-    planned = [report.chart_jobs(loads, [Decimal(100)], title) for title in ("baseline", "leave", "baseline")]
-    drawing = report.Drawing([job for jobs, _ in planned for job in jobs])
+    _, charts = report.start_charts([(loads, [Decimal(100)], title) for title in ("baseline", "leave", "baseline")])
     assert sent == []  # in this process, drawn when first asked for
-    charts = [report.Charts(drawing, tuple(jobs), note) for jobs, note in planned]
     assert [c.svgs() for c in charts] == [["<svg>baseline</svg>"], ["<svg>leave</svg>"], ["<svg>baseline</svg>"]]
     assert len(sent) == 1 and [shown[2] for _, shown in sent[0]] == ["baseline", "leave"]

@@ -115,13 +115,15 @@ def _records(name: str, text: str) -> tuple[Sequence[int], list[list[str]]]:
     """The CSV's non-blank records, and the line a text editor shows each starting on (blank lines and
     newlines inside quoted cells counted). A file of one line per record, the usual kind, is read in
     one go: its lines are its record numbers."""
-    lone_returns = text.count("\r") != text.count("\r\n")  # a line break of its own to the CSV reader
-    records = None if lone_returns else _unquoted_records(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""))) if records is None else records
-    except csv.Error:
-        return _numbered_records(name, text)  # names the line
-    if lone_returns or len(records) != text.count("\n") + (not text.endswith("\n")):
+    if text.count("\r") != text.count("\r\n"):  # a lone return is a line break of its own to the CSV reader
+        return _numbered_records(name, text)
+    records = _unquoted_records(text)
+    if records is None:
+        try:
+            records = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error:
+            return _numbered_records(name, text)  # names the line
+    if len(records) != text.count("\n") + (not text.endswith("\n")):
         return _numbered_records(name, text)
     if all(r and (r[0].strip() or any(cell.strip() for cell in r)) for r in records):
         return range(1, len(records) + 1), records
@@ -130,7 +132,7 @@ def _records(name: str, text: str) -> tuple[Sequence[int], list[list[str]]]:
 
 def _unquoted_records(text: str) -> list[list[str]] | None:
     """The records of a CSV with no quote character and no line longer than the CSV reader's cell limit,
-    split at its commas (what the reader would give, in half the time); None for any other CSV."""
+    split at its commas (what the reader would give, in two thirds of the time); None for any other CSV."""
     if '"' in text:
         return None
     lines = text.replace("\r\n", "\n").split("\n")

@@ -30,11 +30,12 @@ class Signature:
 
     @classmethod
     def of(cls, case: Case) -> Signature:
-        return cls(*_SIGNATURE_FIELDS(case))
+        return cls(*signature_key(case))
 
 
-_SIGNATURE_FIELDS = attrgetter(*(f.name for f in fields(Signature)))
-"""A case's signature fields as a plain tuple, in ``Signature``'s order."""
+signature_key = attrgetter(*(f.name for f in fields(Signature)))
+"""A case's signature fields as a plain tuple, in ``Signature``'s order (``Signature(*key)`` is the
+signature): a key that many lookups share, hashed and compared faster than the dataclass."""
 
 
 class Rule(StrEnum):
@@ -154,7 +155,7 @@ class Eligibility:
     def stranded(self, cases: Sequence[Case]) -> list[Case]:
         """The cases nobody may take, in order: each signature is looked at once (a national instance has
         24,000 new cases and a few hundred signatures)."""
-        keys = list(map(_SIGNATURE_FIELDS, cases))
+        keys = list(map(signature_key, cases))
         blocked = {key for key in set(keys) if not self.scan(Signature(*key))[0]}
         return [case for case, key in zip(cases, keys, strict=True) if key in blocked] if blocked else []
 

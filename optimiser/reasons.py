@@ -10,13 +10,14 @@ WMT before and after, and where keeping the case would have left them.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .domain import Case, Instance
-from .eligibility import Eligibility, Signature, wording
+from .eligibility import Eligibility, Signature, signature_key, wording
 from .rules import Rules
 
 if TYPE_CHECKING:
@@ -74,6 +75,14 @@ def _pct(value: Decimal | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
+def _room(w: Workload) -> float:
+    """``w.capped(points)`` is ``points > _room(w)``."""
+    limit = w.limit
+    if limit is None:
+        return math.inf
+    return -1 if w.points_before > limit else limit - w.points_after
+
+
 @dataclass(frozen=True)
 class _Field:
     capped: frozenset[str]
@@ -81,7 +90,11 @@ class _Field:
 
 
 class Reasons:
-    """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one."""
+    """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one.
+
+    A national solve gives twenty thousand reasons from a few thousand fields and a few thousand receivers,
+    so each part is worked out once and kept: a signature's eligible count and exclusions, a field, a
+    practitioner's WMT before and after."""
 
     def __init__(self, instance: Instance, rules: Rules, loads: Sequence[Workload], maximum: Decimal):
         """``loads``: every practitioner's workload after the solve, in the instance's order."""
@@ -90,48 +103,72 @@ class Reasons:
         self.maximum = maximum
         self.eligibility = Eligibility(instance, rules)
         self.standing = loads
-        self._known: dict[tuple[Signature, int, str, str], Reason] = {}
-        self._field: dict[tuple[Signature, int, str], _Field] = {}
+        self._known: dict[tuple[tuple, int, str, str], Reason] = {}
+        self._field: dict[tuple[tuple, int, str], _Field] = {}
+        self._scan: dict[tuple, tuple[tuple[int, ...], int, tuple[tuple[int, str], ...]]] = {}
+        self._pcts: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._codes = [w.staff_code for w in loads]
+        self._after = [w.points_after for w in loads]
+        self._available = [w.available_points for w in loads]
+        self._capped_at = [_room(w) for w in loads]
+        """The most points each may take before their cap stops them (-1: at or above it already)."""
 
     def of(self, case: Case, receiver: str) -> Reason:
         """The reason ``case`` went to ``receiver`` (from its holder, if it had one)."""
         points = self.rules.case_points(case)
-        sig = Signature.of(case)
-        key = (sig, points, case.staff_code, receiver)
-        if key not in self._known:
-            self._known[key] = self._reason(sig, points, case.staff_code, receiver)
-        return self._known[key]
+        key = (signature_key(case), points, case.staff_code, receiver)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._reason(key[0], points, case.staff_code, receiver)
+        return known
 
-    def _field_of(self, sig: Signature, points: int, holder: str) -> _Field:
+    def _scanned(self, sig: tuple) -> tuple[tuple[int, ...], int, tuple[tuple[int, str], ...]]:
+        """Who may take a case of this signature (as ``signature_key``), how many, and the exclusions' wording."""
+        found = self._scan.get(sig)
+        if found is None:
+            signature = Signature(*sig)
+            eligible, excluded = self.eligibility.scan(signature)
+            found = (eligible, len(eligible), tuple((n, wording(rule, signature)) for rule, n in excluded.items()))
+            self._scan[sig] = found
+        return found
+
+    def _field_of(self, sig: tuple, points: int, holder: str) -> _Field:
         """Everyone eligible but the holder: who is at their cap, and the two with room who would end lowest
         (exact ratios: a float of points / available orders such small integers exactly)."""
         key = (sig, points, holder)
-        if key not in self._field:
-            standing = self.standing
-            others = [s for i in self.eligibility.scan(sig)[0] if (s := standing[i]).staff_code != holder]
-            capped = frozenset(s.staff_code for s in others if s.capped(points))
-            room = [s for s in others if s.staff_code not in capped] if capped else others
-            lowest = heapq.nsmallest(
-                2, room, key=lambda s: ((s.points_after + points) / s.available_points, s.staff_code)
+        field = self._field.get(key)
+        if field is None:
+            codes, after, available, capped_at = self._codes, self._after, self._available, self._capped_at
+            others = [i for i in self._scanned(sig)[0] if codes[i] != holder]
+            capped = [i for i in others if capped_at[i] < points]
+            room = [i for i in others if capped_at[i] >= points] if capped else others
+            lowest = heapq.nsmallest(2, [((after[i] + points) / available[i], codes[i], i) for i in room])
+            field = self._field[key] = _Field(
+                frozenset(codes[i] for i in capped), tuple(self.standing[i] for *_, i in lowest)
             )
-            self._field[key] = _Field(capped, tuple(lowest))
-        return self._field[key]
+        return field
 
-    def _reason(self, sig: Signature, points: int, holder: str, receiver: str) -> Reason:
-        staff = self.instance.practitioners
-        eligible, excluded = self.eligibility.scan(sig)
+    def _pct(self, code: str) -> tuple[Decimal | None, Decimal | None]:
+        """A practitioner's WMT % before and after."""
+        found = self._pcts.get(code)
+        if found is None:
+            w = self.standing[self.instance.practitioner_index[code]]
+            found = self._pcts[code] = (w.wmt_pct_before, w.wmt_pct_after)
+        return found
+
+    def _reason(self, sig: tuple, points: int, holder: str, receiver: str) -> Reason:
+        _, eligible, excluded = self._scanned(sig)
         field = self._field_of(sig, points, holder)
         best = next((s for s in field.lowest if s.staff_code != receiver), None)
-        capped = len(field.capped - {receiver})
-        to = self.standing[self.instance.practitioner_index[receiver]]
+        before, after = self._pct(receiver)
         reason = Reason(
             receiver=receiver,
-            receiver_before=to.pct(to.points_before),
-            receiver_after=to.pct(to.points_after),
-            eligible=len(eligible),
-            total=len(staff),
-            excluded=tuple((n, wording(rule, sig)) for rule, n in excluded.items()),
-            capped=capped,
+            receiver_before=before,
+            receiver_after=after,
+            eligible=eligible,
+            total=len(self.standing),
+            excluded=excluded,
+            capped=len(field.capped) - (receiver in field.capped),
             alternative=None if best is None else best.staff_code,
             alternative_pct=None if best is None else best.pct(best.points_after + points),
             maximum=self.maximum,
@@ -142,7 +179,7 @@ class Reasons:
         return replace(
             reason,
             holder=held.staff_code,
-            holder_before=held.pct(held.points_before),
-            holder_after=held.pct(held.points_after),
+            holder_before=held.wmt_pct_before,
+            holder_after=held.wmt_pct_after,
             holder_keeping=held.pct(held.points_after + points),
         )

@@ -234,7 +234,7 @@ def _solve_logged(
     """Check the output folder, then read, solve and verify, logging each step's counts and timings as it
     ends and showing it on the progress display."""
     from .outcome import build_outcome, workloads
-    from .pipeline import solve_verified
+    from .pipeline import check, solve_unchecked
     from .progress import StageLog
     from .report import start_charts
     from .writer import OUTPUT_FILES, render
@@ -258,12 +258,13 @@ def _solve_logged(
     cancel.listen(stage_log.hear)
     title = instance.resolve().name
     with Executor(options.workers, options.scheduler, cancel) as executor:
-        result, after = solve_verified(loaded, options, cancel, executor)
+        result, after = solve_unchecked(loaded, options, cancel, executor)
         stage_log.finish(result.stages)
         loads = workloads(loaded.instance, loaded.rules, after)
-        _, (charts,) = start_charts(
-            [(loads, loaded.rules.thresholds_pct, title)], executor
-        )  # a worker draws, meanwhile:
+        _, (charts,) = start_charts(  # a worker draws (the last task: the cluster then closes), meanwhile:
+            [(loads, loaded.rules.thresholds_pct, title)], executor, then=executor.close_soon
+        )
+        check(loaded, after, options.max_transfers)
         outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads)
         s = outcome.summary
         hashed = instance_hash(instance, INSTANCE_FILES)

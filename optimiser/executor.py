@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -70,6 +71,8 @@ class Executor:
         self.cancellation = cancellation or Cancellation()
         self._client: Any = None
         self._cluster: Any = None
+        self._closing: threading.Thread | None = None
+        self._close_error: Exception | None = None
 
     @property
     def in_process(self) -> bool:
@@ -82,13 +85,31 @@ class Executor:
         self.close()
 
     def close(self) -> None:
-        """Close the client and any local cluster (its worker processes end)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+        """Close the client and any local cluster (its worker processes end), and wait for a ``close_soon``."""
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        _close(client, cluster)
+        if self._closing is not None:
+            self._closing.join()
+            self._closing = None
+            error, self._close_error = self._close_error, None
+            if error is not None:
+                raise error
+
+    def close_soon(self) -> None:
+        """Begin closing in the background, once no more tasks will be given: a local cluster's workers take
+        about half a second to end, which this process spends writing its results; ``close`` waits for it."""
+        if self._closing is None and (self._client is not None or self._cluster is not None):
+            client, cluster = self._client, self._cluster
+            self._client = self._cluster = None
+            self._closing = threading.Thread(target=self._close_aside, args=(client, cluster), daemon=True)
+            self._closing.start()
+
+    def _close_aside(self, client: Any, cluster: Any) -> None:
+        try:
+            _close(client, cluster)
+        except Exception as exc:  # raised by ``close``, in the thread that waits for it
+            self._close_error = exc
 
     def map(
         self, task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], on_done: Callable[[int, T], None] | None = None
@@ -168,10 +189,17 @@ class Executor:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,
                 )
                 self._client = Client(self._cluster)
         return self._client
+
+
+def _close(client: Any, cluster: Any) -> None:
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _next_done(futures: list[Any]) -> None:

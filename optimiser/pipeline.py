@@ -21,12 +21,29 @@ def solve_verified(
 ) -> tuple[Result, dict[str, str]]:
     """Solve and verify: the result and every case's holder after it. Raises VerificationError rather than
     return an allocation that breaks a rule."""
+    result, after = solve_unchecked(loaded, options, cancellation, executor, cache)
+    check(loaded, after, options.max_transfers)
+    return result, after
+
+
+def solve_unchecked(
+    loaded: LoadedInstance,
+    options: SolveOptions,
+    cancellation: Cancellation | None = None,
+    executor: Executor | None = None,
+    cache: PartCache | None = None,
+) -> tuple[Result, dict[str, str]]:
+    """The result and every case's holder after it, not yet verified: for a caller that begins slow work
+    on it (drawing charts) before ``check``, and drops that work when ``check`` raises."""
     result = solve(loaded.instance, loaded.rules, options, cancellation, executor, cache)
-    after = holders_after(loaded.instance, result)
-    violations = verify(loaded.instance, loaded.rules, after, options.max_transfers)
+    return result, holders_after(loaded.instance, result)
+
+
+def check(loaded: LoadedInstance, after: dict[str, str], max_transfers: int) -> None:
+    """Raise VerificationError if the allocation ``after`` (every case's holder) breaks a rule."""
+    violations = verify(loaded.instance, loaded.rules, after, max_transfers)
     if violations:
         raise VerificationError(violations)
-    return result, after
 
 
 def solve_loaded(

@@ -76,15 +76,21 @@ class Drawing:
     """Charts begun on an executor as one task (matplotlib is loaded once), each distinct chart drawn once
     whichever reports show it; their SVGs when a report asks for them."""
 
-    def __init__(self, jobs: Sequence[ChartJob], executor: Executor | None = None):
+    def __init__(
+        self, jobs: Sequence[ChartJob], executor: Executor | None = None, then: Callable[[], None] | None = None
+    ):
+        """``then``: called once the charts are back (a caller with no more tasks closes its cluster)."""
         self._jobs = list(dict.fromkeys(jobs))
         self._pending = (executor or Executor()).start(draw_charts, [(self._jobs,)])
+        self._then = then
         self._drawn: dict[ChartJob, str] | None = None
 
     def svgs(self, jobs: Sequence[ChartJob]) -> list[Markup]:
         """``jobs``' charts, waited for. Matplotlib escapes the text it puts in an SVG."""
         if self._drawn is None:
             self._drawn = dict(zip(self._jobs, self._pending.results().values()[0], strict=True))
+            if self._then is not None:
+                self._then()
         return [Markup(self._drawn[job]) for job in jobs]
 
 
@@ -104,13 +110,15 @@ def start_charts(
     reports: Sequence[tuple[Sequence[Workload], Sequence[Decimal], str]],
     executor: Executor | None = None,
     also: Sequence[ChartJob] = (),
+    then: Callable[[], None] | None = None,
 ) -> tuple[Drawing, list[Charts]]:
     """Begin drawing the charts of reports given as (workloads, thresholds, title), and ``also`` others
     (a what-if's comparison): on one of a running cluster's workers, while this process works out the rest
     (a national solve's twelve charts take about as long as its moves and their reasons); on no cluster, in
-    this process when first asked for. The drawing (for ``also``'s charts) and each report's charts."""
+    this process when first asked for; ``then`` is called once they are back. The drawing (for ``also``'s
+    charts) and each report's charts."""
     planned = [chart_jobs(*report) for report in reports]
-    drawing = Drawing([*also, *(job for jobs, _ in planned for job in jobs)], executor)
+    drawing = Drawing([*also, *(job for jobs, _ in planned for job in jobs)], executor, then)
     return drawing, [Charts(drawing, tuple(jobs), note) for jobs, note in planned]
 
 

@@ -147,6 +147,34 @@ def test_solve_refuses_to_write_a_result_that_breaks_a_rule(tmp_path, monkeypatc
     assert not out.exists()
 
 
+def test_a_result_that_breaks_a_rule_is_refused_with_its_charts_begun_on_a_worker(tmp_path, monkeypatch):
+    """With workers, the charts are begun on one before the check (they take as long as the rest of the
+    outcome): a broken rule still stops the write, and the cluster is closed without a word from it."""
+    import optimiser.pipeline as pipeline
+
+    instance = tmp_path / "three-pdus"
+    write_instance(instance, generate(30, 60, seed=11, pdus=3))
+    real = pipeline.holders_after
+    moved = []
+
+    def sabotaged(instance, result):
+        after = real(instance, result)
+        case = next(c for c in instance.cases if c.pdu)
+        stranger = next(p for p in instance.practitioners if p.pdu != case.pdu)
+        after[case.crn] = stranger.staff_code
+        moved.append((case.crn, stranger.staff_code))
+        return after
+
+    monkeypatch.setattr(pipeline, "holders_after", sabotaged)
+    out = tmp_path / "out"
+    result = run("solve", instance, "--out", out, "--workers", "2", "--no-history")
+    assert result.exit_code == 3, result.output
+    ((crn, code),) = moved
+    assert "This is a bug" in result.output and crn in result.output and code in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
 def test_an_unexpected_failure_is_reported_as_a_bug_and_writes_nothing(tmp_path, monkeypatch):
     import optimiser.pipeline as pipeline
 

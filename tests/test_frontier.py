@@ -115,6 +115,22 @@ def _process_id(x: int, cancellation=None) -> int:
     return os.getpid()
 
 
+def test_a_cluster_closed_in_the_background_has_ended_its_workers_once_closed():
+    """``close_soon`` lets this process write its results while the workers end; ``close`` (the context's
+    exit) waits for them, and a lone task given after it runs here."""
+    import os
+
+    with Executor(2) as executor:
+        workers = set(executor.map(_process_id, [(1,), (2,), (3,)]).values())
+        assert os.getpid() not in workers
+        executor.close_soon()
+        executor.close_soon()  # once is enough; again is harmless
+        assert executor.start(_process_id, [(1,)]).results().values() == [os.getpid()]
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped
+
+
 def test_a_task_begun_alone_runs_here_until_a_cluster_is_up_then_on_it():
     """``Executor.start``: a lone task (a report's charts) is not worth starting a cluster for, but once the
     parts have started one, it runs there while this process goes on; in process, when asked for."""

@@ -202,7 +202,12 @@ def test_reports_begun_together_send_each_chart_to_be_drawn_once(monkeypatch):
         return [f"<svg>{shown[2]}</svg>" for _, shown in jobs]
 
     monkeypatch.setattr(report, "draw_charts", draw)
-    _, charts = report.start_charts([(loads, [Decimal(100)], title) for title in ("baseline", "leave", "baseline")])
-    assert sent == []  # in this process, drawn when first asked for
+    back = []
+    _, charts = report.start_charts(
+        [(loads, [Decimal(100)], title) for title in ("baseline", "leave", "baseline")],
+        then=lambda: back.append(len(sent)),
+    )
+    assert sent == [] and back == []  # in this process, drawn when first asked for
     assert [c.svgs() for c in charts] == [["<svg>baseline</svg>"], ["<svg>leave</svg>"], ["<svg>baseline</svg>"]]
+    assert back == [1]  # told once, when the charts were back
     assert len(sent) == 1 and [shown[2] for _, shown in sent[0]] == ["baseline", "leave"]

@@ -228,6 +228,21 @@ def solve(
     raise typer.Exit(status)
 
 
+def _executor(options: SolveOptions, cancel: Cancellation, charts: bool = False) -> Executor:
+    """Where the command's tasks run, its workers (if any) loading the solver, and matplotlib for ``charts``,
+    while this process reads the instance."""
+    from .solve import TASK_MODULES
+
+    modules = list(TASK_MODULES)
+    if charts:
+        from .report import TASK_MODULES as CHART_TASKS
+
+        modules += CHART_TASKS
+    executor = Executor(options.workers, options.scheduler, cancel)
+    executor.preload(*modules)
+    return executor
+
+
 def _solve_logged(
     instance: Path, out: Path, options: SolveOptions, cancel: Cancellation, log: RunLog, display: Display
 ):
@@ -240,24 +255,24 @@ def _solve_logged(
     from .writer import OUTPUT_FILES, render
 
     check_output_folder(out, OUTPUT_FILES)
-    started = time.monotonic()
-    display.step(f"Reading {instance}")
-    loaded = read_instance(instance)
-    cases = loaded.instance.cases
-    log.event(
-        "read",
-        seconds=round(time.monotonic() - started, 3),
-        practitioners=len(loaded.instance.practitioners),
-        cases=len(cases),
-        unallocated=sum(1 for c in cases if not c.allocated),
-        warnings=len(loaded.warnings),
-    )
-    display.step("Solving")
-    stage_log = StageLog(log)
-    cancel.listen(display.hear)
-    cancel.listen(stage_log.hear)
-    title = instance.resolve().name
-    with Executor(options.workers, options.scheduler, cancel) as executor:
+    with _executor(options, cancel, charts=True) as executor:  # its workers load while this process reads
+        started = time.monotonic()
+        display.step(f"Reading {instance}")
+        loaded = read_instance(instance)
+        cases = loaded.instance.cases
+        log.event(
+            "read",
+            seconds=round(time.monotonic() - started, 3),
+            practitioners=len(loaded.instance.practitioners),
+            cases=len(cases),
+            unallocated=sum(1 for c in cases if not c.allocated),
+            warnings=len(loaded.warnings),
+        )
+        display.step("Solving")
+        stage_log = StageLog(log)
+        cancel.listen(display.hear)
+        cancel.listen(stage_log.hear)
+        title = instance.resolve().name
         result, after = solve_unchecked(loaded, options, cancel, executor)
         stage_log.finish(result.stages)
         loads = workloads(loaded.instance, loaded.rules, after)
@@ -524,9 +539,9 @@ def whatif(
 
     def work(cancel: Cancellation) -> list[Run]:
         check_output_folder(out)
-        loaded = read_instance(instance)
-        parsed = [load_scenario(path) for path in scenarios]
-        with Executor(options.workers, options.scheduler, cancel) as executor:
+        with _executor(options, cancel, charts=True) as executor:
+            loaded = read_instance(instance)
+            parsed = [load_scenario(path) for path in scenarios]
             runs = run_whatif(loaded, parsed, options, executor)
             replace_folder(out, render_whatif(runs, executor))
         return runs
@@ -603,8 +618,8 @@ def staffing(
     def work(cancel: Cancellation) -> tuple[StaffingAnswer, Decimal | None, Decimal | None]:
         if out is not None:
             check_output_folder(out)
-        loaded = read_instance(instance)
-        with Executor(options.workers, options.scheduler, cancel) as executor:
+        with _executor(options, cancel) as executor:
+            loaded = read_instance(instance)
             answer = staffing_answer(loaded.instance, loaded.rules, target_pct, chosen, profile, options, executor)
             now = _max_after(loaded.instance, loaded.rules, options, executor)
             after = (
@@ -680,8 +695,8 @@ def tradeoff(
     def work(cancel: Cancellation) -> list[TradeoffPoint]:
         if out is not None:
             check_output_folder(out)
-        loaded = read_instance(instance)
-        with Executor(options.workers, options.scheduler, cancel) as executor:
+        with _executor(options, cancel) as executor:
+            loaded = read_instance(instance)
             points = tradeoff_curve(loaded.instance, loaded.rules, budgets, options, executor)
         if out is not None:
             title = f"{instance.name}: highest WMT % by transfers allowed"

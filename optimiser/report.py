@@ -66,6 +66,10 @@ def chart_jobs(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: 
     return [(workload_svg, (tuple(by_pdu[pdu]), lines, f"pdu {pdu or '(none)'}")) for pdu in pdus], note
 
 
+TASK_MODULES = ("matplotlib.pyplot",)
+"""What a worker loads to draw charts (``Executor.preload``)."""
+
+
 def draw_charts(jobs: Sequence[ChartJob], cancellation: Cancellation | None = None) -> list[str]:
     """Charts as one executor task (tasks run in this process are handed the ``cancellation``; a drawing
     is too short to stop halfway)."""

@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 
 from .bounds import bound_pct, fixed_pct
+from .cpsat.lazy import MODULE as CP_SAT
 from .decompose import Part, merge, split, whole
 from .domain import Instance
 from .executor import Executor
@@ -26,6 +27,9 @@ from .problem import AllocationProblem, compile_problem
 from .results import PartResult, PartSolved, Result, SolveOptions, Status
 from .rules import Rules
 from .wmt import LEVELS_PER_PCT
+
+TASK_MODULES = (solve_part.__module__, Frontier.__module__, CP_SAT)
+"""What a worker loads to run this module's tasks (``Executor.preload``)."""
 
 
 def solve(

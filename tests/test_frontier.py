@@ -3,6 +3,7 @@ never rises and matches exhaustive search on tiny instances."""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from decimal import Decimal
 
@@ -113,6 +114,29 @@ def _process_id(x: int, cancellation=None) -> int:
     import os
 
     return os.getpid()
+
+
+def _loaded(module: str, cancellation=None) -> tuple[bool, int]:
+    import os
+    import sys
+
+    return module in sys.modules, os.getppid()
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
+def test_preloaded_workers_are_forked_from_a_server_that_loaded_the_solver():
+    """``preload`` (the solve begins it before reading): the workers come from a fork server, not spawned
+    by this process, with CP-SAT loaded before any task asked for it (the solver loads it on first use)."""
+    import os
+
+    from optimiser.cpsat.lazy import MODULE
+    from optimiser.solve import TASK_MODULES
+
+    with Executor(2) as executor:
+        executor.preload(*TASK_MODULES)
+        found = executor.map(_loaded, [(MODULE,), (MODULE,)]).values()
+    assert [loaded for loaded, _ in found] == [True, True]
+    assert all(parent != os.getpid() for _, parent in found)
 
 
 def test_a_cluster_closed_in_the_background_has_ended_its_workers_once_closed():

@@ -10,7 +10,8 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-_NAME = "ortools.sat.python.cp_model"
+MODULE = "ortools.sat.python.cp_model"
+"""The module stood in for (what a worker loads ahead of its first model: ``Executor.preload``)."""
 
 
 class _OnFirstUse(ModuleType):
@@ -27,4 +28,4 @@ class _OnFirstUse(ModuleType):
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model as cp_model
 else:
-    cp_model = _OnFirstUse(_NAME)
+    cp_model = _OnFirstUse(MODULE)

@@ -280,7 +280,7 @@ def _solve_logged(
             [(loads, loaded.rules.thresholds_pct, title)], executor, then=executor.close_soon
         )
         check(loaded, after, options.max_transfers)
-        outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads)
+        outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads, executor)
         s = outcome.summary
         hashed = instance_hash(instance, INSTANCE_FILES)
         outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))

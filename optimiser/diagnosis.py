@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cpsat.conflict import ANYONE_UNCAPPED, ConflictProblem, Group, minimal_conflict
+from .cpsat.conflict import ANYONE_UNCAPPED, Conflict, ConflictProblem, Group, minimal_conflict
 from .domain import Case, Grade, Instance
 from .eligibility import Eligibility, Rule
+from .executor import Executor, Pending
 from .rules import Rules
 from .wmt import cap_pct
 
@@ -95,32 +96,47 @@ def rule_of(reason: str) -> str:
     return head if head in {r.value for r in Rule} else "other"
 
 
-def diagnose(
+def begin_diagnosis(
     instance: Instance,
     rules: Rules,
     loads: Sequence[Workload],
     unallocated: tuple[tuple[str, str], ...],
     max_transfers: int,
-) -> Diagnosis:
-    """The diagnosis of one solution (``loads``: every practitioner's workload, in the instance's order)."""
+    executor: Executor | None = None,
+) -> Callable[[], Diagnosis]:
+    """The diagnosis of one solution (``loads``: every practitioner's workload, in the instance's order),
+    to be called for. Its conflict searches are begun on ``executor``: on a running cluster, a worker with
+    CP-SAT loaded searches while this process goes on; else here, when called for."""
     by_rule = Counter(rule_of(reason) for _, reason in unallocated)
     elig = Eligibility(instance, rules)
     above = tuple(w.staff_code for w in loads if w.limit is not None and w.points_after > w.limit)
     capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
     cases = {c.crn: c for c in instance.cases if c.crn in capped} if capped else {}
     pdus = sorted({cases[crn].pdu for crn in capped})
-    conflicts, unexamined = [], []
-    deadline = time.monotonic() + DIAGNOSIS_SECONDS
+    unexamined = []
+    deadline = time.time() + DIAGNOSIS_SECONDS
+    runner = executor or Executor()
+    searches: list[tuple[str, _Search, Pending[tuple[bool, Conflict | None]]]] = []
     for pdu in pdus:
         stranded = sum(1 for crn in capped if cases[crn].pdu == pdu)
-        if stranded > MAX_CASES_PER_CHECK or time.monotonic() >= deadline:
+        if stranded > MAX_CASES_PER_CHECK or time.time() >= deadline:
             unexamined.append(pdu)
             continue
-        story = _conflict(instance, rules, elig, loads, pdu, max_transfers, deadline)
-        if story is not None:
-            conflicts.append(story)
+        search = _search(instance, rules, elig, loads, pdu, max_transfers)
+        searches.append((pdu, search, runner.start(search_conflict, [(search.problem, deadline)])))
     by_count = dict(sorted(by_rule.items(), key=lambda kv: -kv[1]))
-    return Diagnosis(by_count, above, tuple(conflicts), tuple(unexamined))
+
+    def diagnosis() -> Diagnosis:
+        conflicts, late = [], []
+        for pdu, search, pending in searches:
+            ((examined, found),) = pending.results().values()
+            if not examined:
+                late.append(pdu)
+            elif found is not None:
+                conflicts.append(search.story(pdu, found))
+        return Diagnosis(by_count, above, tuple(conflicts), tuple(sorted(unexamined + late)))
+
+    return diagnosis
 
 
 class _RuleBook:
@@ -137,16 +153,51 @@ class _RuleBook:
         return self.ids[key]
 
 
-def _conflict(
-    instance: Instance,
-    rules: Rules,
-    elig: Eligibility,
-    loads: Sequence[Workload],
-    pdu: str,
-    max_transfers: int,
-    deadline: float,
-) -> ConflictStory | None:
-    """The minimal conflicting rules among this pdu's staff for the cases that must be placed there."""
+def search_conflict(
+    problem: ConflictProblem, deadline: float, cancellation: object = None
+) -> tuple[bool, Conflict | None]:
+    """``minimal_conflict`` as an executor task, by ``deadline`` in epoch seconds (``time.time()``, the same
+    on every machine): whether it was searched at all (not when the deadline passed first), and what it found."""
+    left = deadline - time.time()
+    if left <= 0:
+        return False, None
+    return True, minimal_conflict(problem, time.monotonic() + left)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One pdu's conflict problem, with what its story needs once a conflict is found."""
+
+    problem: ConflictProblem
+    book: _RuleBook
+    near: list[int]
+    staff_codes: list[str]
+    limit: list[int | None]
+    held_before: list[int]
+    closed: list[bool]
+    waiting: int
+    demand: int
+
+    def story(self, pdu: str, found: Conflict) -> ConflictStory:
+        capped = [i for i in self.near if self.problem.cap_rule[i] in found.rules]
+        room = sum(max((self.limit[i] or 0) - self.held_before[i], 0) for i in capped if not self.closed[i])
+        names = ", ".join(self.staff_codes[i] for i in capped[:6]) + (" and more" if len(capped) > 6 else "")
+        explanation = (
+            f"The {self.waiting} unallocated case(s) of this pdu that only capped practitioners may take need "
+            f"{self.demand:,} points"
+        )
+        if capped:
+            explanation += (
+                f"; the capped practitioners in the conflict ({names}) have {room:,} points of room under their caps "
+                "with the cases they hold now"
+            )
+        return ConflictStory(pdu, tuple(self.book.words[r] for r in found.rules), explanation + ".", found.minimal)
+
+
+def _search(
+    instance: Instance, rules: Rules, elig: Eligibility, loads: Sequence[Workload], pdu: str, max_transfers: int
+) -> _Search:
+    """The conflicting-rules problem among this pdu's staff for the cases that must be placed there."""
     staff = instance.practitioners
     near = [i for i in elig.in_pdu(pdu) if elig.capacity[i] > 0]
     around = set(near)
@@ -191,21 +242,8 @@ def _conflict(
         budget=max_transfers,
         budget_rule=budget_rule,
     )
-    found = minimal_conflict(problem, deadline)
-    if found is None:
-        return None
-    capped = [i for i in near if cap_rule[i] in found.rules]
-    room = sum(max((limit[i] or 0) - held_before[i], 0) for i in capped if not closed[i])
-    names = ", ".join(staff[i].staff_code for i in capped[:6]) + (" and more" if len(capped) > 6 else "")
-    explanation = (
-        f"The {waiting} unallocated case(s) of this pdu that only capped practitioners may take need {demand:,} points"
-    )
-    if capped:
-        explanation += (
-            f"; the capped practitioners in the conflict ({names}) have {room:,} points of room under their caps "
-            "with the cases they hold now"
-        )
-    return ConflictStory(pdu, tuple(book.words[r] for r in found.rules), explanation + ".", found.minimal)
+    codes = [p.staff_code for p in staff]
+    return _Search(problem, book, near, codes, limit, held_before, closed, waiting, demand)
 
 
 def _merge_uncapped(

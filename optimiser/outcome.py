@@ -22,6 +22,7 @@ from .wmt import cap_pct, cap_points, contracted_hours, floor_pct, practitioner_
 
 if TYPE_CHECKING:
     from .diagnosis import Diagnosis
+    from .executor import Executor
 
 
 @dataclass(frozen=True)
@@ -209,14 +210,15 @@ def build_outcome(
     result: Result,
     after: dict[str, str] | None = None,
     loads: tuple[Workload, ...] | None = None,
+    executor: Executor | None = None,
 ) -> Outcome:
     """The users' view of a solve result, with the diagnosis of anything left unallocated (``after``: the
-    result's ``holders_after``, and ``loads``: its ``workloads``, when the caller has them already)."""
-    from .diagnosis import diagnose  # the CP-SAT conflict search: validate's workloads need none of it
+    result's ``holders_after``, and ``loads``: its ``workloads``, when the caller has them already; the
+    diagnosis's conflict searches on ``executor`` while the moves are worked out here)."""
+    from .diagnosis import begin_diagnosis  # the CP-SAT conflict search: validate's workloads need none of it
 
     after = holders_after(instance, result) if after is None else after
     loads = workloads(instance, rules, after) if loads is None else loads
-    made = moves(instance, rules, after, loads)
     reasons = dict(result.problem.unplaceable)
     left = tuple(
         sorted(
@@ -226,7 +228,9 @@ def build_outcome(
         )
     )
     options = result.options
-    diagnosis = diagnose(instance, rules, loads, left, options.max_transfers)
+    diagnosing = begin_diagnosis(instance, rules, loads, left, options.max_transfers, executor)
+    made = moves(instance, rules, after, loads)
+    diagnosis = diagnosing()
     summary = Summary(
         status=result.status,
         max_wmt_pct_before=float(max_pct(loads, "wmt_pct_before")),

@@ -74,6 +74,35 @@ def test_caps_and_the_grade_rule_conflict_and_the_set_is_minimal(tmp_path):
         assert (code, summary["unallocated"], summary["diagnosis"]["conflicts"]) == (0, 0, [])
 
 
+def test_conflicts_searched_on_workers_are_those_searched_here(tmp_path):
+    """With workers, each pdu's conflict search is a task on the cluster (begun before the moves are worked
+    out); the diagnosis is the one searched in this process, pdu by pdu."""
+    folder = _instance(tmp_path / "i")
+    for name, rows in (("practitioners.csv", 3), ("cases.csv", 5)):
+        lines = (folder / name).read_text().splitlines()
+        twins = [
+            line.replace(",A", ",B").replace("PO1", "PO3").replace("PO2", "PO4").replace("PSO1", "PSO2")
+            for line in lines[1 : rows + 1]
+        ]
+        twins = [("K" + line) if name == "cases.csv" else line for line in twins]  # other crns
+        (folder / name).write_text("\n".join([*lines, *twins]) + "\n")
+    here = _solve(folder)
+    there = _solve(folder, "--workers", "2")
+    assert here[0] == there[0] == 1
+    assert [c["pdu"] for c in here[1]["diagnosis"]["conflicts"]] == ["A", "B"]
+    assert here[1]["diagnosis"] == there[1]["diagnosis"]
+
+
+def test_a_conflict_search_begun_after_its_deadline_says_so():
+    import time
+
+    from optimiser.cpsat.conflict import ConflictProblem
+    from optimiser.diagnosis import search_conflict
+
+    problem = ConflictProblem(rules=0, fixed=(), limit=(), closed=(), cap_rule=(), groups=(), budget=0, budget_rule=0)
+    assert search_conflict(problem, time.time() - 1) == (False, None)
+
+
 def test_a_transfer_budget_of_zero_is_part_of_the_conflict_when_moves_would_make_room(tmp_path):
     instance = _instance(tmp_path / "i", po1_other=2100, held=4)
     code, summary = _solve(instance)

@@ -233,7 +233,7 @@ def _executor(options: SolveOptions, cancel: Cancellation, charts: bool = False)
     while this process reads the instance."""
     from .solve import TASK_MODULES
 
-    modules = list(TASK_MODULES)
+    modules = [__name__, *TASK_MODULES]  # each worker runs the main module, which loads this one
     if charts:
         from .report import TASK_MODULES as CHART_TASKS
 

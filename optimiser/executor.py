@@ -19,6 +19,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ class Executor:
         two workers take about two seconds of both cores before their first task on a national instance.
 
         The server is one per process, and the first ``preload`` decides what it loads; the workers get
-        Dask's settings for spawned workers (one thread for numeric libraries) from its environment."""
+        Dask's settings for spawned workers (one thread for numeric libraries) from its environment. Each
+        worker still runs this program's main module (as a spawned one does): name it among ``modules``."""
         if self.in_process or self.scheduler or "forkserver" not in multiprocessing.get_all_start_methods():
             return
         from multiprocessing import forkserver
@@ -100,7 +102,8 @@ class Executor:
 
         environ = dask.config.get("distributed.nanny.pre-spawn-environ")
         os.environ.update({name: str(value) for name, value in environ.items()})  # as Dask does before a spawn
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["__main__", "distributed", *modules])
+        first = f"{__package__}.ignore_interrupts"  # not imported here: the server ignores Ctrl-C, as its workers do
+        multiprocessing.get_context("forkserver").set_forkserver_preload([first, "distributed", *modules])
         forkserver.ensure_running()
         self._start_method = "forkserver"
 
@@ -229,7 +232,15 @@ class Executor:
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.CRITICAL,
+                preload=[__name__],  # dask_setup, below
             )
+
+
+def dask_setup(worker: Any) -> None:
+    """Run by each local worker as it starts (Dask's preload hook): Ctrl-C at a terminal reaches every
+    process of the group, and a worker would print a traceback for it; this process hears it, cancels the
+    tasks and closes the cluster, so the workers ignore it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _close(client: Any, cluster: Any) -> None:

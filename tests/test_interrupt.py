@@ -127,3 +127,33 @@ def test_killed_solve_leaves_the_output_folder_untouched(tmp_path, two_pdus, par
         while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
             time.sleep(0.1)
         assert not {pid for pid in workers if _alive(pid)}, "worker processes outlived the solve"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [1.0, 3.0], ids=["reading", "solving"])
+def test_ctrl_c_at_a_terminal_reaches_every_process_and_prints_one_line(tmp_path, two_pdus, after):
+    """Ctrl-C sends SIGINT to the whole process group: the fork server, the workers and this process. Only
+    this process answers it (one line, status 130), whenever it comes; the workers end with it."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "optimiser", "solve", str(two_pdus), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(
+        [*command, "--time-limit", "120", "--exact-spread", "--no-history"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal gives a command
+    )
+    time.sleep(after)
+    family = _descendants(proc.pid)
+    assert proc.poll() is None, "the solve finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [
+        f"error: interrupted by SIGINT: stopped before writing anything; {out} is as it was."
+    ]
+    assert not out.exists()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(pid) for pid in family - {proc.pid}):
+        time.sleep(0.1)
+    assert not {pid for pid in family - {proc.pid} if _alive(pid)}, "processes outlived the solve"

@@ -104,7 +104,10 @@ class Executor:
         os.environ.update({name: str(value) for name, value in environ.items()})  # as Dask does before a spawn
         first = f"{__package__}.ignore_interrupts"  # not imported here: the server ignores Ctrl-C, as its workers do
         multiprocessing.get_context("forkserver").set_forkserver_preload([first, "distributed", *modules])
-        forkserver.ensure_running()
+        try:
+            forkserver.ensure_running()
+        except OSError:  # no socket or process for it (a full or locked-down temporary folder): spawn, as before
+            return
         self._start_method = "forkserver"
 
     def __enter__(self) -> Executor:

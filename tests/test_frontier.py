@@ -139,6 +139,20 @@ def test_preloaded_workers_are_forked_from_a_server_that_loaded_the_solver():
     assert all(parent != os.getpid() for _, parent in found)
 
 
+def test_workers_are_spawned_as_before_when_the_fork_server_cannot_start(monkeypatch):
+    import os
+    from multiprocessing import forkserver
+
+    def refused() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(forkserver, "ensure_running", refused)
+    with Executor(2) as executor:
+        executor.preload("optimiser.solve")
+        found = executor.map(_loaded, [("optimiser.solve",), ("optimiser.solve",)]).values()
+    assert [parent for _, parent in found] == [os.getpid(), os.getpid()]
+
+
 def test_a_cluster_closed_in_the_background_has_ended_its_workers_once_closed():
     """``close_soon`` lets this process write its results while the workers end; ``close`` (the context's
     exit) waits for them, and a lone task given after it runs here."""

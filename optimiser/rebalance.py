@@ -181,21 +181,27 @@ class Rebalancer:
         denominator), without the split: a search weighs many pairs and re-splits one. The cases are sorted
         out as ``_pool`` does, in one pass and unsorted: a subset-sum's reachable sums do not depend on
         the order of its weights."""
-        allowed, points, load, available = self.allowed, self.points, self.load, self.problem.available
-        reach, total, free = 1, 0, 0
-        base = {p: load[p], q: load[q]}
-        for who, other in ((p, q), (q, p)):
-            for k in self.items[who]:
-                if other in allowed[k]:
-                    base[who] -= points[k]
-                    if who in allowed[k]:
-                        reach |= reach << points[k]
-                        total += points[k]
-                        free += 1
-        if not free or available[q] <= 0:
+        allowed, points, available = self.allowed, self.points, self.problem.available
+        if available[q] <= 0:
             return None
-        pair = Pair(base[p], base[q], available[p], available[q], self.problem.max_load[p], self.problem.max_load[q])
-        return best_top(pair, total, reach)
+        reach, total, free = 1, 0, 0
+        bases = []
+        for who, other in ((p, q), (q, p)):
+            base = self.load[who]
+            for k in self.items[who]:
+                may = allowed[k]
+                if other in may:
+                    weight = points[k]
+                    base -= weight
+                    if who in may:
+                        reach |= reach << weight
+                        total += weight
+                        free += 1
+            bases.append(base)
+        if not free:
+            return None
+        caps = self.problem.max_load
+        return best_top(Pair(*bases, available[p], available[q], caps[p], caps[q]), total, reach)
 
     def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
         """The split of p's and q's shared movable cases minimising the higher of their two ratios

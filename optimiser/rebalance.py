@@ -201,7 +201,7 @@ class Rebalancer:
         if not free:
             return None
         caps = self.problem.max_load
-        return best_top(Pair(*bases, available[p], available[q], caps[p], caps[q]), total, reach)
+        return best_top(Pair(bases[0], bases[1], available[p], available[q], caps[p], caps[q]), total, reach)
 
     def _split(self, p: int, q: int, keep_on_q: int | None = None) -> _Split | None:
         """The split of p's and q's shared movable cases minimising the higher of their two ratios

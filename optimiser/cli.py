@@ -265,7 +265,7 @@ def _solve_logged(
             seconds=round(time.monotonic() - started, 3),
             practitioners=len(loaded.instance.practitioners),
             cases=len(cases),
-            unallocated=sum(1 for c in cases if not c.allocated),
+            unallocated=sum(1 for c in cases if not c.staff_code),
             warnings=len(loaded.warnings),
         )
         display.step("Solving")

@@ -46,7 +46,7 @@ def validate_summary(name: str, instance: Instance, rules: Rules, warnings: tupl
     """Counts, demand against capacity, WMT now, and who is over the red line."""
     loads = workloads(instance, rules)
     grades = Counter(p.grade.value for p in instance.practitioners)
-    unallocated = [c for c in instance.cases if not c.allocated]
+    unallocated = [c for c in instance.cases if not c.staff_code]  # not allocated (faster than the property)
     capacity = sum(w.available_points for w in loads)
     held_points = sum(w.points_before for w in loads)
     demand = sum(rules.case_points(c) for c in unallocated)

@@ -16,6 +16,7 @@ this process (a ``Cancellation``) cancels the outstanding tasks and closes the l
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -97,12 +99,8 @@ class Executor:
             return
         from multiprocessing import forkserver
 
-        import dask.config
-        import distributed  # noqa: F401  (registers the configuration defaults read here)
-
-        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
-        os.environ.update({name: str(value) for name, value in environ.items()})  # as Dask does before a spawn
-        first = f"{__package__}.ignore_interrupts"  # not imported here: the server ignores Ctrl-C, as its workers do
+        os.environ.update(_spawn_environ())  # as Dask sets it before a spawn
+        first = f"{__package__}.fork_server"  # not imported here: it ignores Ctrl-C, and leaves with this process
         multiprocessing.get_context("forkserver").set_forkserver_preload([first, "distributed", *modules])
         try:
             forkserver.ensure_running()
@@ -237,6 +235,24 @@ class Executor:
                 silence_logs=logging.CRITICAL,
                 preload=[__name__],  # dask_setup, below
             )
+
+
+def _spawn_environ() -> dict[str, str]:
+    """Dask's environment for a spawned worker (``distributed.nanny.pre-spawn-environ``: one thread for
+    numeric libraries, a memory trim threshold), from Dask's configuration with distributed's defaults,
+    read without loading distributed: a quarter of a second that a command whose instance turns out to be
+    one part (no cluster) would otherwise pay."""
+    import dask.config
+    import yaml
+
+    spec = importlib.util.find_spec("distributed")
+    defaults = Path(spec.origin).with_name("distributed.yaml") if spec and spec.origin else None
+    if defaults is not None and defaults.exists():
+        dask.config.update_defaults(yaml.safe_load(defaults.read_text()))  # what distributed does as it loads
+    else:
+        import distributed  # noqa: F401  (registers the same defaults)
+    environ = dask.config.get("distributed.nanny.pre-spawn-environ", default={})
+    return {name: str(value) for name, value in environ.items()}
 
 
 def dask_setup(worker: Any) -> None:

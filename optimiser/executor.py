@@ -100,6 +100,7 @@ class Executor:
         from multiprocessing import forkserver
 
         os.environ.update(_spawn_environ())  # as Dask sets it before a spawn
+        os.environ["OPTIMISER_COMMAND_PID"] = str(os.getpid())  # fork_server.COMMAND_PID: the server leaves with us
         first = f"{__package__}.fork_server"  # not imported here: it ignores Ctrl-C, and leaves with this process
         multiprocessing.get_context("forkserver").set_forkserver_preload([first, "distributed", *modules])
         try:

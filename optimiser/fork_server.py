@@ -13,8 +13,11 @@ import signal
 import threading
 import time
 
+COMMAND_PID = "OPTIMISER_COMMAND_PID"
+"""Set by ``Executor.preload`` to its process id: read at start, the parent may have gone already."""
+
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-_COMMAND = os.getppid()
+_COMMAND = int(os.environ.get(COMMAND_PID, os.getppid()))
 
 
 def _leave_with_the_command() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -157,3 +158,14 @@ def test_ctrl_c_at_a_terminal_reaches_every_process_and_prints_one_line(tmp_path
     while time.monotonic() < deadline and any(_alive(pid) for pid in family - {proc.pid}):
         time.sleep(0.1)
     assert not {pid for pid in family - {proc.pid} if _alive(pid)}, "processes outlived the solve"
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
+def test_the_fork_server_leaves_with_a_command_that_ends_while_it_is_still_loading():
+    """A command that needs no cluster after all (one part, a refused input) ends at once; its fork server
+    must not hold the command's output streams open for the rest of its loading, or a script reading them
+    waits for it (here: a minute)."""
+    script = "from optimiser.executor import Executor; Executor(2).preload('tests.slow_to_load')"
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=30)  # the streams' end: every process holding them has gone
+    assert proc.returncode == 0, err

@@ -12,20 +12,6 @@ from .solve import PartCache, solve
 from .verify import verify
 
 
-def solve_verified(
-    loaded: LoadedInstance,
-    options: SolveOptions,
-    cancellation: Cancellation | None = None,
-    executor: Executor | None = None,
-    cache: PartCache | None = None,
-) -> tuple[Result, dict[str, str]]:
-    """Solve and verify: the result and every case's holder after it. Raises VerificationError rather than
-    return an allocation that breaks a rule."""
-    result, after = solve_unchecked(loaded, options, cancellation, executor, cache)
-    check(loaded, after, options.max_transfers)
-    return result, after
-
-
 def solve_unchecked(
     loaded: LoadedInstance,
     options: SolveOptions,
@@ -53,6 +39,8 @@ def solve_loaded(
     executor: Executor | None = None,
     cache: PartCache | None = None,
 ) -> tuple[Result, Outcome]:
-    """Solve and verify (``solve_verified``), and the users' view of the result."""
-    result, after = solve_verified(loaded, options, cancellation, executor, cache)
+    """Solve and verify (raising VerificationError rather than return an allocation that breaks a rule),
+    and the users' view of the result."""
+    result, after = solve_unchecked(loaded, options, cancellation, executor, cache)
+    check(loaded, after, options.max_transfers)
     return result, build_outcome(loaded.instance, loaded.rules, result, after)

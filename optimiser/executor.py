@@ -89,8 +89,8 @@ class Executor:
     def preload(self, *modules: str) -> None:
         """Have a local cluster's workers start as forks of a server that loads ``modules`` (and Dask) now,
         where the system has one (Linux, macOS): it loads them on another core while this process reads its
-        input, and each worker then starts in a fraction of a second with nothing left to load. Spawned,
-        two workers take about two seconds of both cores before their first task on a national instance.
+        input, and each worker then starts in a fraction of a second with nothing left to load. Spawned, two
+        workers took both cores for ~1.3 s before a national solve's first part came back.
 
         The server is one per process, and the first ``preload`` decides what it loads; the workers get
         Dask's settings for spawned workers (one thread for numeric libraries) from its environment. Each

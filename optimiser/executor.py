@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,29 @@ class Executor:
             if error is not None:
                 raise error
 
+    def _abandon(self) -> None:
+        """Close with the tasks given up (a signal, an error): a local cluster's workers are stopped, not
+        asked to finish. Dask gives a busy worker 4 s to stop before it kills it, and a worker in a CP-SAT
+        stage does not look up, so Ctrl-C took that long to answer."""
+        cluster = self._cluster
+        if cluster is None:
+            self.close()
+            return
+        from distributed.core import Status
+
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # a killed worker's closed streams, told
+        nannies = list(cluster.workers.values())
+        pids = [pid for pid in (nanny.pid for nanny in nannies) if pid]
+        closing = threading.Thread(target=self.close, daemon=True)
+        closing.start()
+        waited = time.monotonic() + 1.0  # each nanny is closing (so it will not start its worker again) ...
+        while time.monotonic() < waited and any(nanny.status is Status.running for nanny in nannies):
+            time.sleep(0.01)
+        for pid in pids:  # ... and its worker goes now
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        closing.join()
+
     def close_soon(self) -> None:
         """Begin closing in the background, once no more tasks will be given: a local cluster's workers take
         about half a second to end, which this process spends writing its results; ``close`` waits for it."""
@@ -197,7 +221,7 @@ class Executor:
         except BaseException:
             if self._client is not None:
                 self._client.cancel(futures)
-            self.close()
+            self._abandon()
             raise
         results: Outcomes[T] = Outcomes()
         for future in futures:

@@ -128,17 +128,19 @@ class Executor:
             if error is not None:
                 raise error
 
-    def _abandon(self) -> None:
-        """Close with the tasks given up (a signal, an error): a local cluster's workers are stopped, not
-        asked to finish. Dask gives a busy worker 4 s to stop before it kills it, and a worker in a CP-SAT
-        stage does not look up, so Ctrl-C took that long to answer."""
+    def _abandon(self, futures: list[Any]) -> None:
+        """Close with ``futures`` given up (a signal, an error): a cluster by address has them cancelled; a
+        local cluster's workers are stopped, not asked to finish. Dask gives a busy worker 4 s to stop
+        before it kills it, and a worker in a CP-SAT stage does not look up, so Ctrl-C took that long."""
         cluster = self._cluster
         if cluster is None:
+            if self._client is not None:
+                self._client.cancel(futures)
             self.close()
             return
         from distributed.core import Status
 
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # a killed worker's closed streams, told
+        logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)  # its word on the streams closing
         nannies = list(cluster.workers.values())
         pids = [pid for pid in (nanny.pid for nanny in nannies) if pid]
         closing = threading.Thread(target=self.close, daemon=True)
@@ -219,9 +221,7 @@ class Executor:
                 if len(told) < len(futures):
                     _next_done([f for i, f in enumerate(futures) if i not in told])
         except BaseException:
-            if self._client is not None:
-                self._client.cancel(futures)
-            self._abandon()
+            self._abandon(futures)
             raise
         results: Outcomes[T] = Outcomes()
         for future in futures:

@@ -143,15 +143,15 @@ class Executor:
         logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)  # its word on the streams closing
         nannies = list(cluster.workers.values())
         pids = [pid for pid in (nanny.pid for nanny in nannies) if pid]
-        closing = threading.Thread(target=self.close, daemon=True)
-        closing.start()
+        self.close_soon()
         waited = time.monotonic() + 1.0  # each nanny is closing (so it will not start its worker again) ...
         while time.monotonic() < waited and any(nanny.status is Status.running for nanny in nannies):
             time.sleep(0.01)
         for pid in pids:  # ... and its worker goes now
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        closing.join()
+        with contextlib.suppress(Exception):  # the error that brought us here is the one to tell
+            self.close()
 
     def close_soon(self) -> None:
         """Begin closing in the background, once no more tasks will be given: a local cluster's workers take

@@ -7,6 +7,7 @@ terminal report all read the same figures and none of them needs to know about t
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -71,10 +72,19 @@ class Workload:
         """Their WMT % were they to hold ``points``."""
         return wmt_pct(points, self.available_points)
 
+    @cached_property
+    def room(self) -> float:
+        """The most points they may take before their cap stops them (-1: over it before the solve, so
+        none; infinite: uncapped). Kept: a national solve's reasons ask it of each practitioner thousands
+        of times."""
+        limit = self.limit
+        if limit is None:
+            return math.inf
+        return -1 if self.points_before > limit else limit - self.points_after
+
     def capped(self, extra: int) -> bool:
         """Whether taking ``extra`` more points breaks their cap (or they were over it before the solve)."""
-        limit = self.limit
-        return limit is not None and (self.points_after + extra > limit or self.points_before > limit)
+        return extra > self.room
 
 
 @dataclass(frozen=True)

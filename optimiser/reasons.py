@@ -10,7 +10,6 @@ WMT before and after, and where keeping the case would have left them.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -75,14 +74,6 @@ def _pct(value: Decimal | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
-def _room(w: Workload) -> float:
-    """``w.capped(points)`` is ``points > _room(w)``."""
-    limit = w.limit
-    if limit is None:
-        return math.inf
-    return -1 if w.points_before > limit else limit - w.points_after
-
-
 @dataclass(frozen=True)
 class _Field:
     capped: frozenset[str]
@@ -93,8 +84,8 @@ class Reasons:
     """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one.
 
     A national solve gives twenty thousand reasons from a few thousand fields and a few thousand receivers,
-    so each part is worked out once and kept: a signature's eligible count and exclusions, a field, a
-    practitioner's WMT before and after."""
+    so each part is worked out once and kept: a signature's eligible count and exclusions, a field (and
+    each practitioner's figures it reads, as plain lists)."""
 
     def __init__(self, instance: Instance, rules: Rules, loads: Sequence[Workload], maximum: Decimal):
         """``loads``: every practitioner's workload after the solve, in the instance's order."""
@@ -106,12 +97,10 @@ class Reasons:
         self._known: dict[tuple[tuple, int, str, str], Reason] = {}
         self._field: dict[tuple[tuple, int, str], _Field] = {}
         self._scan: dict[tuple, tuple[tuple[int, ...], int, tuple[tuple[int, str], ...]]] = {}
-        self._pcts: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self._codes = [w.staff_code for w in loads]
         self._after = [w.points_after for w in loads]
         self._available = [w.available_points for w in loads]
-        self._capped_at = [_room(w) for w in loads]
-        """The most points each may take before their cap stops them (-1: at or above it already)."""
+        self._room = [w.room for w in loads]
 
     def of(self, case: Case, receiver: str) -> Reason:
         """The reason ``case`` went to ``receiver`` (from its holder, if it had one)."""
@@ -138,33 +127,25 @@ class Reasons:
         key = (sig, points, holder)
         field = self._field.get(key)
         if field is None:
-            codes, after, available, capped_at = self._codes, self._after, self._available, self._capped_at
+            codes, after, available, room_of = self._codes, self._after, self._available, self._room
             others = [i for i in self._scanned(sig)[0] if codes[i] != holder]
-            capped = [i for i in others if capped_at[i] < points]
-            room = [i for i in others if capped_at[i] >= points] if capped else others
+            capped = [i for i in others if points > room_of[i]]  # Workload.capped, from the kept rooms
+            room = [i for i in others if points <= room_of[i]] if capped else others
             lowest = heapq.nsmallest(2, [((after[i] + points) / available[i], codes[i], i) for i in room])
             field = self._field[key] = _Field(
                 frozenset(codes[i] for i in capped), tuple(self.standing[i] for *_, i in lowest)
             )
         return field
 
-    def _pct(self, code: str) -> tuple[Decimal | None, Decimal | None]:
-        """A practitioner's WMT % before and after."""
-        found = self._pcts.get(code)
-        if found is None:
-            w = self.standing[self.instance.practitioner_index[code]]
-            found = self._pcts[code] = (w.wmt_pct_before, w.wmt_pct_after)
-        return found
-
     def _reason(self, sig: tuple, points: int, holder: str, receiver: str) -> Reason:
         _, eligible, excluded = self._scanned(sig)
         field = self._field_of(sig, points, holder)
         best = next((s for s in field.lowest if s.staff_code != receiver), None)
-        before, after = self._pct(receiver)
+        to = self.standing[self.instance.practitioner_index[receiver]]
         reason = Reason(
             receiver=receiver,
-            receiver_before=before,
-            receiver_after=after,
+            receiver_before=to.wmt_pct_before,
+            receiver_after=to.wmt_pct_after,
             eligible=eligible,
             total=len(self.standing),
             excluded=excluded,

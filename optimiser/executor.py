@@ -32,6 +32,8 @@ from typing import Any, Generic, TypeVar
 from .interrupt import Cancellation, Interrupted
 
 T = TypeVar("T")
+COMMAND_PID = "OPTIMISER_COMMAND_PID"
+"""The environment variable that tells the fork server (``fork_server``) which process it serves."""
 POLL_SECONDS = 0.1
 """The longest a wait for tasks goes without looking for a signal."""
 
@@ -101,7 +103,7 @@ class Executor:
         from multiprocessing import forkserver
 
         os.environ.update(_spawn_environ())  # as Dask sets it before a spawn
-        os.environ["OPTIMISER_COMMAND_PID"] = str(os.getpid())  # fork_server.COMMAND_PID: the server leaves with us
+        os.environ[COMMAND_PID] = str(os.getpid())  # the server leaves with this process
         first = f"{__package__}.fork_server"  # not imported here: it ignores Ctrl-C, and leaves with this process
         multiprocessing.get_context("forkserver").set_forkserver_preload([first, "distributed", *modules])
         try:

@@ -13,11 +13,11 @@ import signal
 import threading
 import time
 
-COMMAND_PID = "OPTIMISER_COMMAND_PID"
-"""Set by ``Executor.preload`` to its process id: read at start, the parent may have gone already."""
-
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-_COMMAND = int(os.environ.get(COMMAND_PID, os.getppid()))
+
+from .executor import COMMAND_PID  # noqa: E402  (Ctrl-C ignored first: loading it takes a moment)
+
+_COMMAND = int(os.environ.get(COMMAND_PID, os.getppid()))  # told: by now the command may have gone
 
 
 def _leave_with_the_command() -> None:

@@ -11,13 +11,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .domain import Instance
+from .domain import Holders, Instance
 from .errors import InputError
 from .files import read_input, unescape_cell
 from .outcome import Workload, max_pct, moves, workloads
 from .results import Action
 from .rules import Rules
 from .verify import verify
+from .wmt import standing
 from .writer import (
     ALLOCATION_COLUMNS,
     ALLOCATIONS_FILE,
@@ -74,32 +75,33 @@ def _summary(folder: Path) -> dict:
     return data
 
 
-def _holders(instance: Instance, rules: Rules, moves: pd.DataFrame, problems: list[str]) -> dict[str, str]:
-    after = {c.crn: c.staff_code for c in instance.cases}
-    points = {c.crn: str(n) for c, n in zip(instance.cases, rules.points_of(instance.cases), strict=True)}
-    seen: set[str] = set()
+def _holders(instance: Instance, rules: Rules, moves: pd.DataFrame, problems: list[str]) -> Holders:
+    index, points = instance.case_index, standing(instance, rules).points
+    after: dict[str, str] = {}
     for row, move in enumerate(moves.itertuples(index=False), start=2):
-        if move.crn not in after:
+        if move.crn not in index:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: unknown case {move.crn}")
             continue
-        if move.crn in seen:
+        case = instance.cases[index[move.crn]]
+        if move.crn in after:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: case {move.crn} moved twice")
-        seen.add(move.crn)
-        if move.from_staff_code != after[move.crn]:
+        held = after.get(move.crn, case.staff_code)
+        if move.from_staff_code != held:
             problems.append(
-                f"{ALLOCATIONS_FILE} row {row}: {move.crn} is held by {after[move.crn] or 'nobody'}, "
+                f"{ALLOCATIONS_FILE} row {row}: {move.crn} is held by {held or 'nobody'}, "
                 f"not {move.from_staff_code or 'nobody'}"
             )
-        if move.points != points[move.crn]:
-            problems.append(f"{ALLOCATIONS_FILE} row {row}: points {move.points!r}, re-derived {points[move.crn]}")
-        expected = Action.TRANSFER if after[move.crn] else Action.ALLOCATE
+        worth = str(points[index[move.crn]])
+        if move.points != worth:
+            problems.append(f"{ALLOCATIONS_FILE} row {row}: points {move.points!r}, re-derived {worth}")
+        expected = Action.TRANSFER if held else Action.ALLOCATE
         if move.action != expected:
             problems.append(f"{ALLOCATIONS_FILE} row {row}: action {move.action}, expected {expected}")
         after[move.crn] = move.to_staff_code
-    return after
+    return Holders(instance, after)
 
 
-def result_holders(instance: Instance, rules: Rules, folder: Path) -> dict[str, str]:
+def result_holders(instance: Instance, rules: Rules, folder: Path) -> Holders:
     """Every case's holder in a result folder ('' when unallocated); call ``check_result`` first."""
     return _holders(instance, rules, _read(folder, ALLOCATIONS_FILE), [])
 
@@ -123,7 +125,7 @@ def check_result(instance: Instance, rules: Rules, folder: Path) -> list[str]:
     problems: list[str] = []
     after = _holders(instance, rules, moves, problems)
     problems += verify(instance, rules, after, summary.get("max_transfers", 0))
-    still_unallocated = {crn for crn, holder in after.items() if not holder}
+    still_unallocated = set(after.unallocated())
     listed = set(left["crn"])
     counts = left["crn"].value_counts()
     problems += [f"{UNALLOCATED_FILE}: case {crn} is listed {n} times" for crn, n in sorted(counts.items()) if n > 1]
@@ -192,7 +194,7 @@ def _compare_workload(loads, work: pd.DataFrame) -> list[str]:
 
 
 def _compare_reasons(
-    instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...], frame: pd.DataFrame
+    instance: Instance, rules: Rules, after: Holders, loads: tuple[Workload, ...], frame: pd.DataFrame
 ) -> list[str]:
     """Each allocation's reason and receiver's name, pdu and team as re-derived from the holders."""
     expected = {m.crn: m for m in moves(instance, rules, after, loads)}

@@ -25,7 +25,7 @@ import typer
 
 from .alerts import excessive, weeks_covered, window
 from .atomic import replace_folder
-from .domain import Grade, Instance
+from .domain import Grade, Holders, Instance
 from .errors import InputError, VerificationError
 from .executor import Executor, default_workers
 from .files import check_output_folder, read_input
@@ -776,7 +776,7 @@ def _whole(summary: dict, key: str, most: int, result: Path) -> int:
     return value
 
 
-def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, dict, dict[str, str], dict[str, str]]:
+def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, dict, Holders, dict[str, str]]:
     """The instance a result folder was solved from, checked to match it (an explanation of a result that
     does not re-derive would not be true), with the summary, every case's holder and unallocated reasons."""
     from .check import check_result, result_holders, result_unallocated

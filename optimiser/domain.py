@@ -6,7 +6,7 @@ instance can be copied and changed (``model_copy(update=...)``) for what-if runs
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
@@ -193,3 +193,54 @@ class Instance(Frozen):
     @cached_property
     def practitioner_index(self) -> dict[str, int]:
         return {p.staff_code: i for i, p in enumerate(self.practitioners)}
+
+    @cached_property
+    def case_index(self) -> dict[str, int]:
+        """Each crn's position in ``cases``: a solve's changes are looked up by it, rather than the cases scanned."""
+        return {c.crn: i for i, c in enumerate(self.cases)}
+
+
+class Holders(Mapping[str, str]):
+    """Every case's practitioner after a solve ('' when unallocated), read as a mapping by crn and kept as
+    the instance's holders plus the changes to them: a national solve changes 24,000 of 273,000 cases, and
+    every pass after it (the check, the workloads, the moves) need only look at those.
+
+    A change may name a crn the instance does not have; it is kept, for the verifier to report."""
+
+    __slots__ = ("changes", "instance")
+
+    def __init__(self, instance: Instance, changes: Mapping[str, str] | None = None) -> None:
+        index, cases = instance.case_index, instance.cases
+        self.instance = instance
+        self.changes: dict[str, str] = {
+            crn: code
+            for crn, code in (changes or {}).items()
+            if crn not in index or cases[index[crn]].staff_code != code
+        }
+        """crn -> holder after, for each case whose holder is not the instance's."""
+
+    def __getitem__(self, crn: str) -> str:
+        code = self.changes.get(crn)
+        return self.instance.cases[self.instance.case_index[crn]].staff_code if code is None else code
+
+    def __iter__(self) -> Iterator[str]:
+        return (c.crn for c in self.instance.cases)
+
+    def __len__(self) -> int:
+        return len(self.instance.cases)
+
+    def changed(self) -> list[tuple[Case, str]]:
+        """Each case of the instance that changed holder, with its holder after, in the instance's order."""
+        index, cases = self.instance.case_index, self.instance.cases
+        found = sorted(index[crn] for crn in self.changes if crn in index)
+        return [(cases[i], self.changes[cases[i].crn]) for i in found]
+
+    def unknown(self) -> list[str]:
+        """The changes' crns that are not the instance's, sorted."""
+        return sorted(crn for crn in self.changes if crn not in self.instance.case_index)
+
+    def unallocated(self) -> list[str]:
+        """The crns of the cases with no practitioner after, sorted."""
+        changes, index = self.changes, self.instance.case_index
+        kept = (c.crn for c in self.instance.cases if not c.staff_code and c.crn not in changes)
+        return sorted([*kept, *(crn for crn, code in changes.items() if not code and crn in index)])

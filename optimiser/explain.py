@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .domain import Case, Instance
+from .domain import Case, Holders, Instance
 from .eligibility import Eligibility
 from .outcome import Workload, max_pct, workloads
 from .pipeline import solve_loaded
@@ -168,7 +168,7 @@ def _who(loads: dict[str, Workload], code: str) -> str:
 
 def explain_case(
     loaded: LoadedInstance,
-    after: dict[str, str],
+    after: Holders,
     crn: str,
     unallocated_reason: str,
     options: SolveOptions,
@@ -240,7 +240,7 @@ def _force(loaded: LoadedInstance, case: Case, code: str, options: SolveOptions)
     )
 
 
-def explain_staff(loaded: LoadedInstance, after: dict[str, str], code: str) -> StaffStory:
+def explain_staff(loaded: LoadedInstance, after: Holders, code: str) -> StaffStory:
     """The story of practitioner ``code`` in the result ``after``."""
     instance, rules = loaded.instance, loaded.rules
     loads = workloads(instance, rules, after)

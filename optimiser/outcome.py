@@ -14,12 +14,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .domain import Instance
+from .domain import Holders, Instance
 from .eligibility import capped_out
 from .reasons import Reasons
 from .results import Action, Result, Status
 from .rules import Rules
-from .wmt import cap_pct, cap_points, contracted_hours, floor_pct, practitioner_capacity, wmt_pct
+from .wmt import cap_pct, cap_points, contracted_hours, floor_pct, practitioner_capacity, standing, wmt_pct
 
 if TYPE_CHECKING:
     from .diagnosis import Diagnosis
@@ -148,23 +148,16 @@ class Outcome:
     rules: Rules
 
 
-def holders_after(instance: Instance, result: Result) -> dict[str, str]:
+def holders_after(instance: Instance, result: Result) -> Holders:
     """Every case's staff_code after the solve ('' for unallocated)."""
     codes = result.problem.staff_codes
-    after = {c.crn: c.staff_code for c in instance.cases}
-    for crn, p in result.assignments().items():
-        after[crn] = "" if p is None else codes[p]
-    return after
+    return Holders(instance, {crn: "" if p is None else codes[p] for crn, p in result.assignments().items()})
 
 
-def workloads(instance: Instance, rules: Rules, after: dict[str, str] | None = None) -> tuple[Workload, ...]:
-    """Each practitioner's points and cases before and after, from the case holders (``after`` None: every
-    case where it is now)."""
-    points = rules.points_of(instance.cases)
-    held = [c.staff_code for c in instance.cases]
-    now = held if after is None else [after[c.crn] for c in instance.cases]
-    before_pts, before_n = _tally(held, points)
-    after_pts, after_n = (before_pts, before_n) if now == held else _tally(now, points)
+def workloads(instance: Instance, rules: Rules, after: Holders | None = None) -> tuple[Workload, ...]:
+    """Each practitioner's points and cases before and after (``after`` None: every case where it is now)."""
+    now = standing(instance, rules)
+    after_pts, after_n = now.after(after) if after is not None else (now.load, now.held)
     return tuple(
         Workload(
             staff_code=p.staff_code,
@@ -174,9 +167,9 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str] | None = N
             grade=p.grade.value,
             hours=contracted_hours(p, rules) - p.reduction_hours,
             available_points=practitioner_capacity(p, rules),
-            points_before=p.other_points + before_pts[p.staff_code],
-            points_after=p.other_points + after_pts[p.staff_code],
-            cases_before=before_n[p.staff_code],
+            points_before=now.load[p.staff_code],
+            points_after=after_pts[p.staff_code],
+            cases_before=now.held[p.staff_code],
             cases_after=after_n[p.staff_code],
             cap_pct=cap_pct(p, rules),
         )
@@ -184,24 +177,16 @@ def workloads(instance: Instance, rules: Rules, after: dict[str, str] | None = N
     )
 
 
-def _tally(holders: list[str], points: list[int]) -> tuple[Counter[str], Counter[str]]:
-    """Points and cases per holder."""
-    total: dict[str, int] = dict.fromkeys(holders, 0)
-    for code, worth in zip(holders, points, strict=True):
-        total[code] += worth
-    return Counter(total), Counter(holders)
-
-
-def moves(instance: Instance, rules: Rules, after: dict[str, str], loads: tuple[Workload, ...]) -> tuple[Move, ...]:
+def moves(instance: Instance, rules: Rules, after: Holders, loads: tuple[Workload, ...]) -> tuple[Move, ...]:
     """New allocations and transfers, in crn order, each with its reason (``loads``: the workloads of ``after``)."""
     reasons = Reasons(instance, rules, loads, max_pct(loads, "wmt_pct_after"))
-    moved = sorted((c for c in instance.cases if after[c.crn] not in ("", c.staff_code)), key=lambda c: c.crn)
+    points = standing(instance, rules).points
+    index = instance.case_index
     out = []
-    for case in moved:
-        new = after[case.crn]
+    for case, new in sorted(((c, new) for c, new in after.changed() if new), key=lambda move: move[0].crn):
         action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
         reason = reasons.of(case, new).text()
-        out.append(Move(case.crn, case.staff_code, new, action, rules.case_points(case), reason))
+        out.append(Move(case.crn, case.staff_code, new, action, points[index[case.crn]], reason))
     return tuple(out)
 
 
@@ -218,7 +203,7 @@ def build_outcome(
     instance: Instance,
     rules: Rules,
     result: Result,
-    after: dict[str, str] | None = None,
+    after: Holders | None = None,
     loads: tuple[Workload, ...] | None = None,
     executor: Executor | None = None,
 ) -> Outcome:
@@ -231,11 +216,7 @@ def build_outcome(
     loads = workloads(instance, rules, after) if loads is None else loads
     reasons = dict(result.problem.unplaceable)
     left = tuple(
-        sorted(
-            (crn, reasons[crn] if crn in reasons else _capacity_reason(result, crn))
-            for crn, p in after.items()
-            if not p
-        )
+        (crn, reasons[crn] if crn in reasons else _capacity_reason(result, crn)) for crn in after.unallocated()
     )
     options = result.options
     diagnosing = begin_diagnosis(instance, rules, loads, left, options.max_transfers, executor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .domain import Holders
 from .errors import VerificationError
 from .executor import Executor
 from .interrupt import Cancellation
@@ -18,14 +19,14 @@ def solve_unchecked(
     cancellation: Cancellation | None = None,
     executor: Executor | None = None,
     cache: PartCache | None = None,
-) -> tuple[Result, dict[str, str]]:
+) -> tuple[Result, Holders]:
     """The result and every case's holder after it, not yet verified: for a caller that begins slow work
     on it (drawing charts) before ``check``, and drops that work when ``check`` raises."""
     result = solve(loaded.instance, loaded.rules, options, cancellation, executor, cache)
     return result, holders_after(loaded.instance, result)
 
 
-def check(loaded: LoadedInstance, after: dict[str, str], max_transfers: int) -> None:
+def check(loaded: LoadedInstance, after: Holders, max_transfers: int) -> None:
     """Raise VerificationError if the allocation ``after`` (every case's holder) breaks a rule."""
     violations = verify(loaded.instance, loaded.rules, after, max_transfers)
     if violations:

@@ -17,7 +17,7 @@ from . import bounds
 from .domain import Case, Instance
 from .eligibility import Eligibility, Signature, capped_out, signature_key
 from .rules import Rules
-from .wmt import max_load
+from .wmt import max_load, standing
 
 
 @dataclass(frozen=True)
@@ -151,11 +151,9 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     """Build the solver's problem; with ``max_transfers`` 0 every held case is fixed load."""
     elig = Eligibility(instance, rules)
     index = instance.practitioner_index
-    points = rules.points_of(instance.cases)
-    before = [p.other_points for p in instance.practitioners]
-    for case, pts in zip(instance.cases, points, strict=True):
-        if case.staff_code:  # allocated (the property, asked 273,000 times, costs more than the test)
-            before[index[case.staff_code]] += pts
+    now = standing(instance, rules)
+    points = now.points
+    before = [now.load[p.staff_code] for p in instance.practitioners]
     caps = [max_load(p, rules, elig.capacity[i]) for i, p in enumerate(instance.practitioners)]
     closed = {i for i, m in enumerate(caps) if m is not None and before[i] > m}
     base = [p.other_points for p in instance.practitioners]

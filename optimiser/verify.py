@@ -1,30 +1,26 @@
 """Independent re-check of an allocation against the instance and the hard rules.
 
 It re-derives everything from the instance, the rules and each case's holder after the solve, sharing
-no code with the model, so a modelling bug shows up here instead of in a practitioner's caseload.
+with the model only the points table's arithmetic (``wmt.standing``: each case's points and each
+practitioner's load before), so a modelling bug shows up here instead of in a practitioner's caseload.
 """
 
 from __future__ import annotations
 
-from .domain import Instance
+from .domain import Holders, Instance
 from .eligibility import Signature, exclusion
 from .rules import Rules
-from .wmt import cap_pct, cap_points, practitioner_capacity
+from .wmt import cap_pct, cap_points, practitioner_capacity, standing
 
 
-def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfers: int) -> list[str]:
+def verify(instance: Instance, rules: Rules, after: Holders, max_transfers: int) -> list[str]:
     """Every broken hard rule, as a sentence; empty when the allocation is sound."""
     staff = {p.staff_code: p for p in instance.practitioners}
     capacity = {code: practitioner_capacity(p, rules) for code, p in staff.items()}
-    problems: list[str] = []
-    missing = [c.crn for c in instance.cases if c.crn not in after]
-    problems += [f"case {crn} has no outcome" for crn in missing]
-    holders = [after.get(c.crn, c.staff_code) for c in instance.cases]
+    problems = [f"case {crn} is not in the instance" for crn in after.unknown()]
     received: set[str] = set()
     transfers = 0
-    for case, new in zip(instance.cases, holders, strict=True):
-        if new == case.staff_code:
-            continue
+    for case, new in after.changed():
         if case.pinned:
             problems.append(f"pinned case {case.crn} moved from {case.staff_code} to {new or 'nobody'}")
             continue
@@ -41,22 +37,16 @@ def verify(instance: Instance, rules: Rules, after: dict[str, str], max_transfer
         transfers += bool(case.staff_code)
     if transfers > max_transfers:
         problems.append(f"{transfers} transfers made, more than the {max_transfers} allowed")
-    problems += _cap_violations(instance, rules, holders, received, capacity)
+    problems += _cap_violations(instance, rules, after, received, capacity)
     return problems
 
 
 def _cap_violations(
-    instance: Instance, rules: Rules, holders: list[str], received: set[str], capacity: dict[str, int]
+    instance: Instance, rules: Rules, after: Holders, received: set[str], capacity: dict[str, int]
 ) -> list[str]:
-    """A practitioner who received new work must have started, and must end, at or below their cap
-    (``holders``: each case's holder after, in the instance's order)."""
-    load = {p.staff_code: p.other_points for p in instance.practitioners}
-    start = dict(load)
-    for case, holder, points in zip(instance.cases, holders, rules.points_of(instance.cases), strict=True):
-        if holder in load:
-            load[holder] += points
-        if case.staff_code in start:
-            start[case.staff_code] += points
+    """A practitioner who received new work must have started, and must end, at or below their cap."""
+    now = standing(instance, rules)
+    start, (load, _) = now.load, now.after(after)
     problems = []
     for p in instance.practitioners:
         cap = cap_pct(p, rules)

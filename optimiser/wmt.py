@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .domain import Practitioner
+from .domain import Holders, Instance, Practitioner
 from .rules import Rules
 
 LEVELS_PER_PCT = 10
@@ -90,3 +92,50 @@ def floor_pct(value: Fraction, places: int = 1) -> Decimal:
     """A lower bound rounded down to ``places`` decimals, so a displayed bound never exceeds the truth."""
     scale = 10**places
     return Decimal(int(value * scale // 1)) / scale
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An instance's points as they stand, before any change: each case's points (in the instance's order),
+    and each practitioner's points (other work included) and cases held."""
+
+    points: tuple[int, ...]
+    load: dict[str, int]
+    held: Counter[str]
+
+    def after(self, holders: Holders) -> tuple[dict[str, int], Counter[str]]:
+        """Each practitioner's points and cases once ``holders``' changes (to this standing's instance) are made."""
+        load, held = dict(self.load), Counter(self.held)
+        index = holders.instance.case_index
+        for case, new in holders.changed():
+            worth = self.points[index[case.crn]]
+            for code, sign in ((case.staff_code, -1), (new, 1)):
+                if code in load:
+                    load[code] += sign * worth
+                    held[code] += sign
+        return load, held
+
+
+_standings: list[tuple[Instance, Rules, Standing]] = []
+"""The last instance and rules asked of ``standing``, with theirs."""
+
+
+def standing(instance: Instance, rules: Rules) -> Standing:
+    """Where ``instance`` stands under ``rules``. The one pass over every case that the compile, the
+    workloads and the verifier each need, so it is kept for the last instance and rules asked (by identity:
+    both are immutable)."""
+    for known, ruled, found in _standings:
+        if known is instance and ruled is rules:
+            return found
+    points = rules.points_of(instance.cases)
+    holders = [c.staff_code for c in instance.cases]
+    load = {p.staff_code: p.other_points for p in instance.practitioners}
+    load[""] = 0
+    for code, worth in zip(holders, points, strict=True):
+        load[code] += worth
+    del load[""]
+    held = Counter(holders)
+    del held[""]
+    found = Standing(tuple(points), load, held)
+    _standings[:] = [(instance, rules, found)]
+    return found

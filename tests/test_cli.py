@@ -10,6 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from optimiser.cli import app
+from optimiser.domain import Holders
 from optimiser.generate import generate, write_instance
 
 from .conftest import TINY
@@ -135,9 +136,7 @@ def test_solve_refuses_to_write_a_result_that_breaks_a_rule(tmp_path, monkeypatc
     real = pipeline.holders_after
 
     def sabotaged(instance, result):
-        after = real(instance, result)
-        after["H1"] = "PSO1"
-        return after
+        return Holders(instance, {**real(instance, result).changes, "H1": "PSO1"})
 
     monkeypatch.setattr(pipeline, "holders_after", sabotaged)
     out = tmp_path / "out"
@@ -158,12 +157,10 @@ def test_a_result_that_breaks_a_rule_is_refused_with_its_charts_begun_on_a_worke
     moved = []
 
     def sabotaged(instance, result):
-        after = real(instance, result)
         case = next(c for c in instance.cases if c.pdu)
         stranger = next(p for p in instance.practitioners if p.pdu != case.pdu)
-        after[case.crn] = stranger.staff_code
         moved.append((case.crn, stranger.staff_code))
-        return after
+        return Holders(instance, {**real(instance, result).changes, case.crn: stranger.staff_code})
 
     monkeypatch.setattr(pipeline, "holders_after", sabotaged)
     out = tmp_path / "out"

@@ -10,7 +10,7 @@ import itertools
 
 from hypothesis import HealthCheck, given, settings
 
-from optimiser.domain import Instance
+from optimiser.domain import Holders, Instance
 from optimiser.eligibility import Signature, exclusion
 from optimiser.outcome import holders_after
 from optimiser.results import SolveOptions, Status
@@ -37,7 +37,7 @@ def brute_force(instance: Instance, max_transfers: int) -> tuple[int, int, int]:
     best = None
     for choice in itertools.product(*options):
         after = {c.crn: holder for c, holder in zip(instance.cases, choice, strict=True)}
-        if verify(instance, RULES, after, max_transfers):
+        if verify(instance, RULES, Holders(instance, after), max_transfers):
             continue
         score = _score(instance, after, capacity)
         best = score if best is None or score < best else best

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from optimiser.domain import Case, Instance, Practitioner
+from optimiser.domain import Case, Holders, Instance, Practitioner
 from optimiser.rules import load_rules
 from optimiser.verify import verify
 
@@ -45,16 +45,27 @@ SOUND = {"K1": "A", "K2": "B", "K3": "C", "K4": "C"}
     ],
 )
 def test_each_broken_rule_is_named(change, budget, words):
-    problems = verify(_instance(), RULES, SOUND | change, budget)
+    problems = verify(_instance(), RULES, _holders(SOUND | change), budget)
     assert any(words in problem for problem in problems), problems
 
 
 def test_new_work_for_someone_already_above_their_cap_is_named():
-    problems = verify(_instance(capped_at="100", a_other_points=100_000), RULES, SOUND | {"K3": "A"}, 0)
+    instance = _instance(capped_at="100", a_other_points=100_000)
+    problems = verify(instance, RULES, Holders(instance, SOUND | {"K3": "A"}), 0)
     assert any("A was already above their 100% cap and still received new work" in p for p in problems), problems
 
 
-def test_a_case_with_no_outcome_is_named_and_a_sound_allocation_passes():
-    assert verify(_instance(), RULES, SOUND, 0) == []
-    missing = {crn: holder for crn, holder in SOUND.items() if crn != "K4"}
-    assert verify(_instance(), RULES, missing, 0) == ["case K4 has no outcome"]
+def test_a_case_not_in_the_instance_is_named_and_a_sound_allocation_passes():
+    assert verify(_instance(), RULES, _holders(SOUND), 0) == []
+    assert verify(_instance(), RULES, _holders(SOUND | {"K9": "C"}), 0) == ["case K9 is not in the instance"]
+
+
+def test_a_case_left_out_of_the_changes_stays_with_its_holder():
+    """Holders are the instance's plus the changes: K2 stays with B, K3 stays unallocated."""
+    holders = _holders({"K4": "C"})
+    assert dict(holders) == {"K1": "A", "K2": "B", "K3": "", "K4": "C"}
+    assert holders.unallocated() == ["K3"] and verify(_instance(), RULES, holders, 0) == []
+
+
+def _holders(after: dict[str, str]) -> Holders:
+    return Holders(_instance(), after)

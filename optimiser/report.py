@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .domain import BASE_TIERS, Rosh
 from .executor import Executor
@@ -151,7 +151,7 @@ def report_html(outcome: Outcome, title: str, charts: Charts | None = None) -> s
         workloads=sorted(outcome.workloads, key=lambda w: (-(w.wmt_pct_after or -1), w.staff_code)),
         red=rules.red_pct,
         moves=outcome.moves,
-        names={w.staff_code: who(w) for w in outcome.workloads},
+        move_rows=_move_rows(outcome),
         unallocated=outcome.unallocated,
         rules=rules,
         grades=[
@@ -162,6 +162,19 @@ def report_html(outcome: Outcome, title: str, charts: Charts | None = None) -> s
         points=[(t.value, row) for t, row in rules.points.items()],
         pct=_pct,
         who=who,
+    )
+
+
+def _move_rows(outcome: Outcome) -> Markup:
+    """The allocations table's rows, each cell escaped: made here rather than by a loop in the template,
+    which took 0.3 s over a national solve's 24,000 moves."""
+    names = {w.staff_code: escape(who(w)) for w in outcome.workloads}
+    return Markup(
+        "".join(
+            f"<tr><td>{escape(m.crn)}</td><td>{escape(m.action.lower())}</td><td>{names.get(m.from_staff_code, '')}</td>"
+            f'\n      <td>{names[m.to_staff_code]}</td><td class="n">{m.points}</td><td>{escape(m.reason)}</td></tr>'
+            for m in outcome.moves
+        )
     )
 
 

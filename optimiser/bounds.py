@@ -62,20 +62,33 @@ def _room(problem: AllocationProblem, p: int, most: int) -> int:
 
 
 def volume_level(problem: AllocationProblem, group: tuple[int, ...]) -> int:
-    """Lowest level at which ``group`` has room for every case that only ``group`` may hold."""
-    demand = _demand(problem, group)
+    """Lowest level at which ``group`` has room for every case that only ``group`` may hold (0: none up to
+    twice ``_NO_VOLUME_BOUND``). Searched outwards from where the room would be were the cases divisible
+    and no one capped or above it, which is within a few levels of the answer: a national solve asks this
+    of six hundred groups."""
+    demand, available = _demand(problem, group), problem.available
 
-    def room(top: int) -> int:
-        return sum(_room(problem, p, points_at_level(top, problem.available[p])) for p in group)
+    def short(top: int) -> bool:
+        return sum(_room(problem, p, points_at_level(top, available[p])) for p in group) < demand
 
-    low, high = 0, 1
-    while room(high) < demand:
-        if high > _NO_VOLUME_BOUND:
-            return 0
-        low, high = high, high * 2
-    while low < high:
-        mid = (low + high) // 2
-        low, high = (mid + 1, high) if room(mid) < demand else (low, mid)
+    if short(2 * _NO_VOLUME_BOUND):
+        return 0
+    total = sum(available[p] for p in group)
+    guess = level(demand + sum(problem.base_load[p] for p in group), total) if total else 0
+    step = 1
+    if short(guess):  # room(low) < demand <= room(high), galloping up
+        low = guess
+        while short(low + step):
+            low, step = low + step, step * 2
+        high = low + step
+    else:  # galloping down; low -1: nothing below was short
+        high = guess
+        while high - step >= 0 and not short(high - step):
+            high, step = high - step, step * 2
+        low = max(high - step, -1)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if short(middle) else (low, middle)
     return high
 
 

@@ -7,8 +7,18 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 
-from optimiser.bounds import bound_pct, shed_plan, shedding, transfers_needed, volume_level, volume_pct
+from optimiser.bounds import (
+    _NO_VOLUME_BOUND,
+    _room,
+    bound_pct,
+    shed_plan,
+    shedding,
+    transfers_needed,
+    volume_level,
+    volume_pct,
+)
 from optimiser.problem import AllocationProblem, CaseClass
+from optimiser.wmt import points_at_level
 
 from .strategies import feasible_solutions, optimum, problems
 
@@ -92,6 +102,24 @@ def _two_new(available: tuple[int, int], points: int, count: int, base: tuple[in
         max_transfers=0,
         unplaceable=(),
     )
+
+
+@SETTINGS
+@given(problems())
+def test_the_volume_level_is_the_lowest_with_room_for_the_groups_cases(problem):
+    """The search out from the divisible guess lands where room first holds the demand (room grows with
+    the level), or says 0 when no level does."""
+    for group in {c.holders for c in problem.classes}:
+        demand = sum(c.points * c.count for c in problem.classes if set(group).issuperset(c.holders))
+
+        def room(top: int, group=group) -> int:
+            return sum(_room(problem, p, points_at_level(top, problem.available[p])) for p in group)
+
+        found = volume_level(problem, group)
+        if found == 0 and demand > 0:
+            assert room(2 * _NO_VOLUME_BOUND) < demand
+        else:
+            assert room(found) >= demand and (found == 0 or room(found - 1) < demand)
 
 
 def test_volume_level_is_the_lowest_level_with_room_for_the_groups_cases():

@@ -16,10 +16,12 @@ this process (a ``Cancellation``) cancels the outstanding tasks and closes the l
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
@@ -211,17 +213,22 @@ class Executor:
         return [client.submit(task, *job, pure=False) for job in jobs]
 
     def _gather(self, futures: list[Any], on_done: Callable[[int, T], None] | None) -> Outcomes[T]:
-        told: set[int] = set()
+        """Each future's result, ``on_done`` told of each as it ends. Ends are queued by the futures' own
+        callbacks, and the queue is read a poll at a time so that a signal is heard: a wait on the futures
+        still running, made after each end, cost this process 0.6 s of a national solve's 2.4 s of parts,
+        taken from the workers' two cores."""
+        ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index, future in enumerate(futures):
+            future.add_done_callback(functools.partial(_put, ended, index))
+        told = 0
         try:
-            while len(told) < len(futures):
+            while told < len(futures):
                 self.cancellation.check()
-                for index, future in enumerate(futures):
-                    if index not in told and future.done():
-                        told.add(index)
-                        if on_done is not None and future.status == "finished":
-                            on_done(index, future.result())
-                if len(told) < len(futures):
-                    _next_done([f for i, f in enumerate(futures) if i not in told])
+                with contextlib.suppress(queue.Empty):
+                    index = ended.get(timeout=POLL_SECONDS)
+                    told += 1
+                    if on_done is not None and futures[index].status == "finished":
+                        on_done(index, futures[index].result())
         except BaseException:
             self._abandon(futures)
             raise
@@ -296,10 +303,6 @@ def _close(client: Any, cluster: Any) -> None:
         cluster.close()
 
 
-def _next_done(futures: list[Any]) -> None:
-    """Wait until one of ``futures`` ends, or ``POLL_SECONDS`` pass (so a signal is heard): a part's end is
-    told as it happens, and the last one ends the wait at once, not at the next poll."""
-    from distributed import wait
-
-    with contextlib.suppress(TimeoutError):
-        wait(futures, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+def _put(ended: queue.SimpleQueue[int], index: int, _future: Any) -> None:
+    """A future's callback: queue its index (it runs on Dask's callback thread)."""
+    ended.put(index)

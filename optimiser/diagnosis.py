@@ -9,7 +9,7 @@ practitioners who may take them have under their caps.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -111,8 +111,9 @@ def begin_diagnosis(
     elig = Eligibility(instance, rules)
     above = tuple(w.staff_code for w in loads if w.limit is not None and w.points_after > w.limit)
     capped = {crn for crn, reason in unallocated if rule_of(reason) == Rule.CAP.value}
-    cases = {c.crn: c for c in instance.cases if c.crn in capped} if capped else {}
+    cases = {crn: instance.cases[instance.case_index[crn]] for crn in capped}
     pdus = sorted({cases[crn].pdu for crn in capped})
+    near = _cases_near(instance, elig, pdus)
     unexamined = []
     deadline = time.time() + DIAGNOSIS_SECONDS
     runner = executor or Executor()
@@ -122,7 +123,7 @@ def begin_diagnosis(
         if stranded > MAX_CASES_PER_CHECK or time.time() >= deadline:
             unexamined.append(pdu)
             continue
-        search = _search(instance, rules, elig, loads, pdu, max_transfers)
+        search = _search(instance, rules, elig, loads, pdu, near[pdu], max_transfers)
         searches.append((pdu, search, runner.start(search_conflict, [(search.problem, deadline)])))
     by_count = dict(sorted(by_rule.items(), key=lambda kv: -kv[1]))
 
@@ -194,13 +195,39 @@ class _Search:
         return ConflictStory(pdu, tuple(self.book.words[r] for r in found.rules), explanation + ".", found.minimal)
 
 
+def _cases_near(instance: Instance, elig: Eligibility, pdus: Sequence[str]) -> dict[str, list[Case]]:
+    """Each pdu's cases that its conflict search looks at, in the instance's order: its unallocated ones,
+    and those its practitioners with capacity hold. One pass over the instance for every pdu: a pass per
+    pdu made a national solve's diagnosis cost 0.15 s for each pdu with capped cases."""
+    found: dict[str, list[Case]] = {pdu: [] for pdu in pdus}
+    near: dict[int, list[str]] = defaultdict(list)
+    for pdu in pdus:
+        for i in elig.in_pdu(pdu):
+            if elig.capacity[i] > 0:
+                near[i].append(pdu)
+    index = instance.practitioner_index
+    for case in instance.cases:
+        if case.staff_code:
+            for pdu in near.get(index[case.staff_code], ()):
+                found[pdu].append(case)
+        elif case.pdu in found:
+            found[case.pdu].append(case)
+    return found
+
+
 def _search(
-    instance: Instance, rules: Rules, elig: Eligibility, loads: Sequence[Workload], pdu: str, max_transfers: int
+    instance: Instance,
+    rules: Rules,
+    elig: Eligibility,
+    loads: Sequence[Workload],
+    pdu: str,
+    cases: list[Case],
+    max_transfers: int,
 ) -> _Search:
-    """The conflicting-rules problem among this pdu's staff for the cases that must be placed there."""
+    """The conflicting-rules problem among this pdu's staff for the cases that must be placed there
+    (``cases``: the pdu's, from ``_cases_near``)."""
     staff = instance.practitioners
     near = [i for i in elig.in_pdu(pdu) if elig.capacity[i] > 0]
-    around = set(near)
     held_before = [w.points_before for w in loads]
     book = _RuleBook()
     limit = [w.limit for w in loads]
@@ -214,10 +241,8 @@ def _search(
     budget_rule = book.id(("budget",), f"at most {max_transfers} transfer(s)")
     groups: Counter[tuple] = Counter()
     demand, waiting = 0, 0
-    for case in instance.cases:
+    for case in cases:
         holder = instance.practitioner_index[case.staff_code] if case.staff_code else None
-        if (holder is None and case.pdu != pdu) or (holder is not None and holder not in around):
-            continue
         points = rules.case_points(case)
         if holder is not None and (case.pinned or cap_rule[holder] is None):
             fixed[holder] += points  # only moves off capped practitioners can make room under a cap

@@ -89,7 +89,9 @@ def test_conflicts_searched_on_workers_are_those_searched_here(tmp_path):
     here = _solve(folder)
     there = _solve(folder, "--workers", "2")
     assert here[0] == there[0] == 1
-    assert [c["pdu"] for c in here[1]["diagnosis"]["conflicts"]] == ["A", "B"]
+    conflicts = here[1]["diagnosis"]["conflicts"]
+    assert [c["pdu"] for c in conflicts] == ["A", "B"]
+    assert all("5 unallocated case(s) of this pdu" in c["explanation"] for c in conflicts)  # its own cases only
     assert here[1]["diagnosis"] == there[1]["diagnosis"]
 
 

@@ -38,10 +38,11 @@ COMMAND_PID = "OPTIMISER_COMMAND_PID"
 """The environment variable that tells the fork server (``fork_server``) which process it serves."""
 POLL_SECONDS = 0.1
 """The longest a wait for tasks goes without looking for a signal."""
-BATCHES_PER_WORKER = 4
+BATCHES_PER_WORKER = 8
 """A cluster is sent at most this many tasks per worker for one batch of jobs, each task running its share
 of the jobs in turn: Dask's scheduler (in this process, on the cores the workers use) spends about 4 ms a
-task, a national solve's part takes about 40 ms, and four tasks a worker still end close together."""
+task, and a national solve's 100 parts take about 40 ms each. Eight a worker still end close together,
+and leave a region's ten pdus (staffing's jobs, each seconds long) one task each."""
 
 
 @dataclass(frozen=True)

@@ -111,14 +111,14 @@ def test_a_failed_task_is_reported_and_the_others_are_kept_in_process_and_on_a_c
 
 
 def test_many_jobs_on_a_cluster_come_back_in_order_each_told_once_and_a_failure_alone():
-    """Twenty jobs on two workers run as eight Dask tasks (``BATCHES_PER_WORKER``), each a share of the
+    """Forty jobs on two workers run as sixteen Dask tasks (``BATCHES_PER_WORKER``), each a share of the
     jobs: the job that fails is reported alone, the rest of its task's share is kept."""
     told = []
     with Executor(2) as executor:
-        results = executor.map(_fails_on_two, [(x,) for x in range(20)], lambda i, r: told.append((i, r)))
-    assert [r for i, r in enumerate(results) if i != 2] == [x * 10 for x in range(20) if x != 2]
+        results = executor.map(_fails_on_two, [(x,) for x in range(40)], lambda i, r: told.append((i, r)))
+    assert [r for i, r in enumerate(results) if i != 2] == [x * 10 for x in range(40) if x != 2]
     assert isinstance(results[2], TaskFailed) and "two is not allowed" in results[2].error
-    assert sorted(told) == [(x, x * 10) for x in range(20) if x != 2]
+    assert sorted(told) == [(x, x * 10) for x in range(40) if x != 2]
 
 
 def _process_id(x: int, cancellation=None) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -189,6 +189,14 @@ class Instance(Frozen):
             if case.staff_code in unknown:
                 raise ValueError(f"case {case.crn} is held by unknown practitioner {case.staff_code}")
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Instance:
+        """A copy, ``update``'s fields replaced (unvalidated, as pydantic's), without the indexes kept of this
+        instance: they would describe its practitioners and cases, not the copy's."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in ("practitioner_index", "case_index"):
+            copy.__dict__.pop(name, None)
+        return copy
 
     @cached_property
     def practitioner_index(self) -> dict[str, int]:

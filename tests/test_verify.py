@@ -69,3 +69,13 @@ def test_a_case_left_out_of_the_changes_stays_with_its_holder():
 
 def _holders(after: dict[str, str]) -> Holders:
     return Holders(_instance(), after)
+
+
+def test_a_copy_of_an_instance_with_other_cases_or_staff_is_indexed_afresh():
+    """Holders look cases up by the instance's index: a copy (``model_copy(update=...)``, as a what-if
+    might make) must not keep the index of what it was copied from."""
+    instance = _instance()
+    assert Holders(instance, {"K3": "C"})["K3"] == "C" and instance.practitioner_index["C"] == 2
+    fewer = instance.model_copy(update={"cases": instance.cases[1:], "practitioners": instance.practitioners[1:]})
+    assert fewer.case_index == {"K2": 0, "K3": 1, "K4": 2} and fewer.practitioner_index == {"B": 0, "C": 1}
+    assert Holders(fewer, {"K1": "A"}).unknown() == ["K1"]

@@ -232,6 +232,18 @@ def test_generate_refuses_a_folder_with_files_unless_forced_and_impossible_param
         lambda out: (out / "allocations.csv").write_text(
             (out / "allocations.csv").read_text().replace(",ALLOCATE,63", ",ALLOCATE,sixty-three", 1)
         ),
+        lambda out: (out / "allocations.csv").write_text(
+            (out / "allocations.csv").read_text().replace("U03,,PSO1,", "U03,,NOBODY9,", 1)
+        ),
+        lambda out: (out / "allocations.csv").write_text(
+            (out / "allocations.csv").read_text().replace("U03,,PSO1,", "U03,,,", 1)
+        ),
+        lambda out: (out / "allocations.csv").write_text(
+            (text := (out / "allocations.csv").read_text()) + text.splitlines()[1].replace("U01,", "NOT-A-CASE,") + "\n"
+        ),
+        lambda out: (out / "allocations.csv").write_text(
+            (text := (out / "allocations.csv").read_text()) + text.splitlines()[1].replace(",,PO1,", ",PO1,PO2,") + "\n"
+        ),
     ],
 )
 def test_check_on_a_tampered_folder_reports_violations_with_exit_3(tmp_path, tamper):

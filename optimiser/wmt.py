@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from types import MappingProxyType
 
 from .domain import Holders, Instance, Practitioner
 from .rules import Rules
@@ -97,11 +99,12 @@ def floor_pct(value: Fraction, places: int = 1) -> Decimal:
 @dataclass(frozen=True)
 class Standing:
     """An instance's points as they stand, before any change: each case's points (in the instance's order),
-    and each practitioner's points (other work included) and cases held."""
+    and each practitioner's points (other work included) and cases held (0 for anyone holding none). Read
+    only: one standing is shared by everyone who asks."""
 
     points: tuple[int, ...]
-    load: dict[str, int]
-    held: Counter[str]
+    load: Mapping[str, int]
+    held: Mapping[str, int]
 
     def after(self, holders: Holders) -> tuple[dict[str, int], Counter[str]]:
         """Each practitioner's points and cases once ``holders``' changes (to this standing's instance) are made."""
@@ -136,6 +139,6 @@ def standing(instance: Instance, rules: Rules) -> Standing:
     del load[""]
     held = Counter(holders)
     del held[""]
-    found = Standing(tuple(points), load, held)
+    found = Standing(tuple(points), MappingProxyType(load), MappingProxyType(held))
     _standings[:] = [(instance, rules, found)]
     return found

@@ -8,8 +8,9 @@ distributed, or in this process, with the same results either way.
 A local cluster's workers are spawned (each a fresh Python loading Dask and the solver), or, after
 ``preload``, forked from a server process that loaded them while this process was reading its input.
 
-Tasks carry plain validated data (compiled problems, options, epoch deadlines), never solver objects. A
-task that raises is returned as a ``TaskFailed`` with its error, so the others are not lost. A signal in
+Tasks carry plain validated data (compiled problems, options, epoch deadlines), never solver objects.
+Many jobs go to a cluster as a few Dask tasks, each running its share in turn (``BATCHES_PER_WORKER``).
+A job that raises is returned as a ``TaskFailed`` with its error, so the others are not lost. A signal in
 this process (a ``Cancellation``) cancels the outstanding tasks and closes the local cluster at once.
 """
 

@@ -237,11 +237,12 @@ class Holders(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self.instance.cases)
 
-    def changed(self) -> list[tuple[Case, str]]:
-        """Each case of the instance that changed holder, with its holder after, in the instance's order."""
+    def changed(self) -> list[tuple[int, Case, str]]:
+        """Each case of the instance that changed holder, as (its position in ``cases``, the case, its
+        holder after), in the instance's order."""
         index, cases = self.instance.case_index, self.instance.cases
         found = sorted(index[crn] for crn in self.changes if crn in index)
-        return [(cases[i], self.changes[cases[i].crn]) for i in found]
+        return [(i, cases[i], self.changes[cases[i].crn]) for i in found]
 
     def unknown(self) -> list[str]:
         """The changes' crns that are not the instance's, sorted."""

@@ -181,12 +181,11 @@ def moves(instance: Instance, rules: Rules, after: Holders, loads: tuple[Workloa
     """New allocations and transfers, in crn order, each with its reason (``loads``: the workloads of ``after``)."""
     reasons = Reasons(instance, rules, loads, max_pct(loads, "wmt_pct_after"))
     points = standing(instance, rules).points
-    index = instance.case_index
     out = []
-    for case, new in sorted(((c, new) for c, new in after.changed() if new), key=lambda move: move[0].crn):
+    for i, case, new in sorted((move for move in after.changed() if move[2]), key=lambda move: move[1].crn):
         action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
         reason = reasons.of(case, new).text()
-        out.append(Move(case.crn, case.staff_code, new, action, points[index[case.crn]], reason))
+        out.append(Move(case.crn, case.staff_code, new, action, points[i], reason))
     return tuple(out)
 
 

@@ -20,7 +20,7 @@ def verify(instance: Instance, rules: Rules, after: Holders, max_transfers: int)
     problems = [f"case {crn} is not in the instance" for crn in after.unknown()]
     received: set[str] = set()
     transfers = 0
-    for case, new in after.changed():
+    for _, case, new in after.changed():
         if case.pinned:
             problems.append(f"pinned case {case.crn} moved from {case.staff_code} to {new or 'nobody'}")
             continue

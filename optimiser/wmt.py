@@ -109,9 +109,8 @@ class Standing:
     def after(self, holders: Holders) -> tuple[dict[str, int], Counter[str]]:
         """Each practitioner's points and cases once ``holders``' changes (to this standing's instance) are made."""
         load, held = dict(self.load), Counter(self.held)
-        index = holders.instance.case_index
-        for case, new in holders.changed():
-            worth = self.points[index[case.crn]]
+        for i, case, new in holders.changed():
+            worth = self.points[i]
             for code, sign in ((case.staff_code, -1), (new, 1)):
                 if code in load:
                     load[code] += sign * worth

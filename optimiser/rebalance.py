@@ -70,6 +70,8 @@ class Rebalancer:
         """How often each practitioner's cases changed: a pair's best re-split depends on nothing else."""
         self._tried: dict[tuple[int, int], tuple[int, int, tuple[int, int] | None]] = {}
         """Each pair's last re-split top, with the two change counts it was worked out at."""
+        self._taking: dict[int, tuple[int, frozenset[int]]] = {}
+        """Each practitioner's ``_takers``, with the change count it was worked out at."""
         self.partners = problem.partners
         self.active = [p for p in range(problem.n) if problem.available[p] > 0 and self.partners[p]]
 
@@ -134,16 +136,34 @@ class Rebalancer:
         return best_q
 
     def _by_pooled(self, p: int) -> list[tuple[float, int, int]]:
-        """p's partners with capacity as (pooled ratio with p, rank in ``partners``, partner), lowest ratio first.
+        """p's partners that a re-split could bring under p's ratio, as (pooled ratio with p, rank in
+        ``partners``, partner), lowest ratio first.
+
+        A re-split lowers p only by handing q some of p's cases, at least one point more than q hands back,
+        and leaves q under p's ratio only if q has more than a point of room below it: partners that may
+        take none of p's cases, lack that room or are at their cap are left out (seven in ten of those
+        weighed on a national instance) and spared their subset-sums.
+
         A float is only an order here: rounding keeps it monotone, so a later float that is strictly higher
         is an exactly higher ratio (the break in ``_improve``); ties are decided exactly."""
         load, available = self.load, self.problem.available
         mine, room = load[p], available[p]
+        takers, caps = self._takers(p), self.problem.max_load
         return sorted(
             ((mine + load[q]) / (room + available[q]), rank, q)
             for rank, q in enumerate(self.partners[p])
-            if available[q] > 0
+            if q in takers
+            and mine * available[q] > (load[q] + 1) * room
+            and ((cap := caps[q]) is None or load[q] < cap)
         )
+
+    def _takers(self, p: int) -> frozenset[int]:
+        """Everyone who may take at least one of p's movable cases, remembered until p's cases change."""
+        known = self._taking.get(p)
+        if known is None or known[0] != self.changes[p]:
+            known = (self.changes[p], frozenset().union(*(self.allowed[k] for k in set(self.items[p]))))
+            self._taking[p] = known
+        return known[1]
 
     def solution(self) -> Solution:
         """The current allocation as class counts (held cases where the starting solution had them)."""

@@ -118,3 +118,17 @@ def test_a_pairs_top_is_its_best_re_splits_top(problem):
             split = search._split(p, q)
             top = search._split_top(p, q)
             assert (None if split is None else split.top) == (None if top is None else Fraction(*top))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_after_the_spread_no_pair_re_split_lowers_its_higher_member(problem):
+    """The spread ends at a pairwise local optimum: checked over every pair by its exact re-split, not by the
+    search's own choice of which partners are worth weighing."""
+    from optimiser.rebalance import Rebalancer
+
+    search = Rebalancer(problem, spread(problem, lower_max(problem, greedy(problem), _never), _never))
+    for p in search.active:
+        for q in search.partners[p]:
+            split = search._split(p, q)
+            assert split is None or split.top >= search.ratio(p), (p, q)

@@ -215,7 +215,7 @@ class Holders(Mapping[str, str]):
 
     A change may name a crn the instance does not have; it is kept, for the verifier to report."""
 
-    __slots__ = ("changes", "instance")
+    __slots__ = ("_changed", "changes", "instance")
 
     def __init__(self, instance: Instance, changes: Mapping[str, str] | None = None) -> None:
         index, cases = instance.case_index, instance.cases
@@ -226,6 +226,7 @@ class Holders(Mapping[str, str]):
             if crn not in index or cases[index[crn]].staff_code != code
         }
         """crn -> holder after, for each case whose holder is not the instance's."""
+        self._changed: tuple[tuple[int, Case, str], ...] | None = None
 
     def __getitem__(self, crn: str) -> str:
         code = self.changes.get(crn)
@@ -237,12 +238,14 @@ class Holders(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self.instance.cases)
 
-    def changed(self) -> list[tuple[int, Case, str]]:
+    def changed(self) -> tuple[tuple[int, Case, str], ...]:
         """Each case of the instance that changed holder, as (its position in ``cases``, the case, its
-        holder after), in the instance's order."""
-        index, cases = self.instance.case_index, self.instance.cases
-        found = sorted(index[crn] for crn in self.changes if crn in index)
-        return [(i, cases[i], self.changes[cases[i].crn]) for i in found]
+        holder after), in the instance's order. Kept: the check, the workloads and the moves each ask."""
+        if self._changed is None:
+            index, cases = self.instance.case_index, self.instance.cases
+            found = sorted(index[crn] for crn in self.changes if crn in index)
+            self._changed = tuple((i, cases[i], self.changes[cases[i].crn]) for i in found)
+        return self._changed
 
     def unknown(self) -> list[str]:
         """The changes' crns that are not the instance's, sorted."""

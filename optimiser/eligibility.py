@@ -48,6 +48,11 @@ class Rule(StrEnum):
     CAP = "WMT cap"
 
 
+RULES = tuple(Rule)
+"""The rules in test order, as a tuple: iterating the enum itself costs more, and a national solve's
+reasons scan thousands of signatures."""
+
+
 @dataclass(frozen=True)
 class Exclusion:
     """One rule keeping one practitioner from a case, worded for people."""
@@ -75,17 +80,21 @@ def wording(rule: Rule, sig: Signature) -> str:
 
 def exclusion(practitioner: Practitioner, capacity: int, sig: Signature, rules: Rules) -> Exclusion | None:
     """The first hard rule that stops this practitioner taking a case of this signature, or None."""
+    rule = excluding_rule(practitioner, capacity, sig, rules)
+    return None if rule is None else Exclusion(rule, wording(rule, sig))
+
+
+def excluding_rule(practitioner: Practitioner, capacity: int, sig: Signature, rules: Rules) -> Rule | None:
+    """``exclusion``'s rule alone, for a count that needs no wording."""
     if sig.pdu and practitioner.pdu != sig.pdu:
-        rule = Rule.PDU
-    elif capacity <= 0:
-        rule = Rule.CAPACITY
-    elif not rules.grade_allows(practitioner.grade, sig.rosh, sig.mappa_level):
-        rule = Rule.GRADE
-    elif not sig.required_skills <= practitioner.skills:
-        rule = Rule.SKILLS
-    else:
-        return None
-    return Exclusion(rule, wording(rule, sig))
+        return Rule.PDU
+    if capacity <= 0:
+        return Rule.CAPACITY
+    if not rules.grade_allows(practitioner.grade, sig.rosh, sig.mappa_level):
+        return Rule.GRADE
+    if not sig.required_skills <= practitioner.skills:
+        return Rule.SKILLS
+    return None
 
 
 def capped_out(codes: Sequence[str], already: bool) -> str:
@@ -140,13 +149,14 @@ class Eligibility:
             outside = len(self.capacity) - len(self.candidates(sig))
             if outside:
                 counts[Rule.PDU] = outside
+            staff, capacity = self.instance.practitioners, self.capacity
             for members in self._alike(sig.pdu):
-                found = self.exclusion(members[0], sig)
-                if found:
-                    counts[found.rule] += len(members)
+                rule = excluding_rule(staff[members[0]], capacity[members[0]], sig, self.rules)
+                if rule is not None:
+                    counts[rule] += len(members)
                 else:
                     eligible += members
-            self._cache[sig] = tuple(sorted(eligible)), {rule: counts[rule] for rule in Rule if counts[rule]}
+            self._cache[sig] = tuple(sorted(eligible)), {rule: counts[rule] for rule in RULES if counts[rule]}
         return self._cache[sig]
 
     def eligible(self, case: Case) -> tuple[int, ...]:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -72,13 +73,16 @@ SVG_STYLE: Any = {"svg.hashsalt": "caseload-optimiser", "svg.fonttype": "none", 
 """Deterministic element ids and real text (selectable, small), so a report is the same for the same result."""
 
 
-def _svg(figure: Figure) -> str:
-    """A figure as an inline <svg> element (no XML prolog, no date)."""
+def _svg(figure: Figure, extra: str = "") -> str:
+    """A figure as an inline <svg> element (no XML prolog, no date), with ``extra`` SVG elements drawn last."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     _pyplot().close(figure)
     text = buffer.getvalue()
-    return re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
+    head, closing, _ = re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S).rpartition(
+        "</svg>"
+    )
+    return f"{head}{extra}{closing}\n"
 
 
 def _margins(figure: Figure, label_chars: int) -> None:
@@ -89,13 +93,25 @@ def _margins(figure: Figure, label_chars: int) -> None:
     figure.subplots_adjust(left=left, right=0.98, top=1 - 0.45 / height, bottom=0.55 / height)
 
 
-def _row_labels(axes: Any, labels: Sequence[str]) -> None:
-    """Each row's label left of the axes, where a tick label would be, as plain text: a tick per row costs
-    more than the rest of the chart (each tick carries lines and two labels, each measured twice)."""
+def _row_labels(figure: Figure, axes: Any, labels: Sequence[str]) -> str:
+    """Each row's label left of the axes, where a tick label would be, as SVG text anchored at its end
+    (``axes``' limits and place in the figure final). Written directly: matplotlib measures every label
+    it places, at 100 pt, to lay out text that the browser lays out anyway (over half a chart's drawing
+    time); a tick per row would cost more still."""
     axes.set_yticks([])
-    beside = axes.get_yaxis_transform()  # x in axes fractions, y in rows
-    for row, label in enumerate(labels):
-        axes.text(-0.006, row, label, transform=beside, ha="right", va="center_baseline")
+    width, height = (72 * inches for inches in figure.get_size_inches())  # SVG user units are points
+    box = axes.get_position()
+    bottom, top = axes.get_ylim()
+    x = width * (box.x0 - 0.006 * box.width)
+    plt = _pyplot()
+    fonts = ", ".join([*(repr(name) for name in plt.rcParams["font.sans-serif"]), "sans-serif"])
+    texts = "".join(
+        f'<text x="{x:.2f}" y="{height * (1 - box.y0 - box.height * (row - bottom) / (top - bottom)):.2f}">'
+        f"{escape(label)}</text>"
+        for row, label in enumerate(labels)
+    )
+    style = f"font-size: {plt.rcParams['font.size']:g}px; font-family: {fonts}; text-anchor: end"
+    return f'<g id="row_labels" style="{style}; dominant-baseline: central">{texts}</g>'
 
 
 def workload_svg(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str) -> str:
@@ -133,14 +149,13 @@ def _workload_svg(loads: tuple[Workload, ...], thresholds: tuple[Decimal, ...], 
             axes.axvline(float(value), color=colour, linewidth=1, linestyle="--", alpha=0.9)
             axes.annotate(f"{value}%", (float(value), -0.9), color=colour, fontsize=8, ha="center")
         labels = [f"{w.staff_code} {w.name} · {w.grade} {w.hours.normalize():f} h".replace("  ", " ") for w in rated]
-        _row_labels(axes, labels)
         axes.set_ylim(len(rated) - 0.4, -1.4)
         axes.set_xlabel("WMT % (points held / points available)")
         axes.set_title(title, loc="left")
         axes.grid(True, axis="x", alpha=0.3)
         axes.legend(loc="lower right", fontsize=8)
         _margins(figure, max((len(label) for label in labels), default=10))
-        return _svg(figure)
+        return _svg(figure, _row_labels(figure, axes, labels))
 
 
 def whatif_svg(

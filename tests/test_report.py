@@ -211,3 +211,28 @@ def test_reports_begun_together_send_each_chart_to_be_drawn_once(monkeypatch):
     assert [c.svgs() for c in charts] == [["<svg>baseline</svg>"], ["<svg>leave</svg>"], ["<svg>baseline</svg>"]]
     assert back == [1]  # told once, when the charts were back
     assert len(sent) == 1 and [shown[2] for _, shown in sent[0]] == ["baseline", "leave"]
+
+
+def test_each_row_label_is_escaped_text_beside_its_row_highest_first():
+    """Row labels are written into the chart's SVG directly: a hostile name stays text, the SVG stays
+    well-formed, and each label sits level with its row's dot, the highest WMT at the top."""
+    import xml.etree.ElementTree as ET
+    from decimal import Decimal
+
+    from optimiser import plots
+    from optimiser.outcome import Workload
+
+    hostile = "</text></svg><script>alert(1)</script> & 'x'"
+    loads = [
+        Workload(f"S{i}", hostile if i == 1 else f"N{i}", "P", "T", "PO", Decimal(37), 1000, 900, after, 1, 2, None)
+        for i, after in enumerate([800, 1200, 1000])
+    ]
+    text = plots.workload_svg(loads, [Decimal(100)], "pdu P")
+    svg = ET.fromstring(text)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    labels = svg.findall(".//s:g[@id='row_labels']/s:text", ns)
+    assert [t.text for t in labels] == [f"S1 {hostile} · PO 37 h", "S2 N2 · PO 37 h", "S0 N0 · PO 37 h"]
+    assert not svg.findall(".//s:script", ns)
+    dots = re.findall(rf'<use [^>]* y="([\d.]+)" style="fill: {AFTER_COLOUR}', text)[:3]  # then the legend's
+    rows = [float(t.get("y") or "nan") for t in labels]
+    assert rows == sorted(rows) and [round(row, 1) for row in rows] == [round(float(y), 1) for y in dots]

@@ -248,6 +248,7 @@ def _solve_logged(
 ):
     """Check the output folder, then read, solve and verify, logging each step's counts and timings as it
     ends and showing it on the progress display."""
+    from .collector import paused
     from .outcome import build_outcome, workloads
     from .pipeline import check, solve_unchecked
     from .progress import StageLog
@@ -275,17 +276,18 @@ def _solve_logged(
         title = instance.resolve().name
         result, after = solve_unchecked(loaded, options, cancel, executor)
         stage_log.finish(result.stages)
-        loads = workloads(loaded.instance, loaded.rules, after)
-        _, (charts,) = start_charts(  # a worker draws (the last task: the cluster then closes), meanwhile:
-            [(loads, loaded.rules.thresholds_pct, title)], executor, then=executor.close_soon
-        )
-        check(loaded, after, options.max_transfers)
-        outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads, executor)
-        s = outcome.summary
-        hashed = instance_hash(instance, INSTANCE_FILES)
-        outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
-        display.step("Writing the report")
-        files = render(outcome, title, charts)
+        with paused():  # the moves, reasons and files: a national result's are tens of thousands of objects
+            loads = workloads(loaded.instance, loaded.rules, after)
+            _, (charts,) = start_charts(  # a worker draws (the last task: the cluster then closes), meanwhile:
+                [(loads, loaded.rules.thresholds_pct, title)], executor, then=executor.close_soon
+            )
+            check(loaded, after, options.max_transfers)
+            outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads, executor)
+            s = outcome.summary
+            hashed = instance_hash(instance, INSTANCE_FILES)
+            outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
+            display.step("Writing the report")
+            files = render(outcome, title, charts)
     log.event(
         "solved",
         status=s.status,

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gc
 import io
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .collector import paused
 from .domain import Case, Instance, Practitioner
 from .errors import InputError
 from .files import read_input, unescape_cell
@@ -320,26 +319,9 @@ def read_cases_file(path: Path) -> tuple[list[Case], list[str]]:
     return _parse_rows(table), warnings
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading builds hundreds of thousands of small objects and no reference cycles; the cyclic garbage
-    collector would scan them again and again as they accumulate (half the read time of a national
-    instance), so it waits until the read is done. What was read then lives for the whole run, so it is
-    frozen (``gc.freeze``): later collections skip it, where the first would rescan all of it (a national
-    validate's summary took 2.6 s instead of 1.1 s). Frozen objects are still freed when unreferenced."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def read_instance(folder: Path) -> LoadedInstance:
     """Read and validate an instance folder; raises InputError on the first problem found."""
-    with _collector_paused():
+    with paused():  # else half a national read is collections, and a validate's summary after it 2.6 s, not 1.1
         return _read_instance(Path(folder))
 
 

@@ -156,15 +156,18 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     before = [now.load[p.staff_code] for p in instance.practitioners]
     caps = [max_load(p, rules, elig.capacity[i]) for i, p in enumerate(instance.practitioners)]
     closed = {i for i, m in enumerate(caps) if m is not None and before[i] > m}
-    base = [p.other_points for p in instance.practitioners]
+    base = list(before)  # every held case with its holder: most stay whoever may take them
     groups: dict[tuple[int, int | None, tuple[int, ...]], list[str]] = defaultdict(list)
     unplaceable = []
     receivers: dict[tuple[tuple, int | None], tuple[int, ...]] = {}  # cases alike share their receivers
-    for case, pts in zip(instance.cases, points, strict=True):
+    cases = instance.cases
+    for at in now.unheld if max_transfers == 0 else range(len(cases)):  # without transfers, held cases stay
+        case, pts = cases[at], points[at]
         holder = index[case.staff_code] if case.staff_code else None
-        if holder is not None and (case.pinned or max_transfers == 0):
-            base[holder] += pts  # stays whoever may take it: most cases, so their receivers are not listed
-            continue
+        if holder is not None:
+            if case.pinned:
+                continue
+            base[holder] -= pts  # movable: its class counts it
         alike = (signature_key(case), holder)
         targets = receivers.get(alike)
         if targets is None:

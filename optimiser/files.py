@@ -73,17 +73,18 @@ def check_output_folder(folder: Path, names: tuple[str, ...] = ()) -> None:
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """Cell starts a spreadsheet would run as a formula (OWASP CSV injection)."""
-_ESCAPED_STARTS = (*FORMULA_STARTS, "'")
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
+"""Cell starts ``escape_cell`` quotes: a formula's, and a quote (so that reading back is exact)."""
 
 
 def escape_cell(value: object) -> object:
     """Text a spreadsheet would run as a formula made inert with a leading quote (OWASP); text that
     already starts with a quote gets one more, so reading back is exact."""
-    if isinstance(value, str) and value.startswith(_ESCAPED_STARTS):
+    if isinstance(value, str) and value.startswith(ESCAPED_STARTS):
         return "'" + value
     return value
 
 
 def unescape_cell(text: str) -> str:
     """``escape_cell`` undone, for reading our own CSV files back."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_ESCAPED_STARTS) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith(ESCAPED_STARTS) else text

@@ -169,6 +169,19 @@ def test_escaping_round_trips(value):
     assert unescape_cell(str(escape_cell(value))) == value
 
 
+def test_a_formula_anywhere_in_a_column_is_escaped_and_the_rest_written_as_they_are():
+    from optimiser.writer import csv_text
+
+    rows = [["A1", 5, "Ann"], ["A2", -3, "Bo"], ["A3", 7, "=cmd|' /C calc'!A0"]]
+    assert csv_text(rows, ["crn", "points", "name"]).splitlines() == [
+        "crn,points,name",
+        "A1,5,Ann",
+        "A2,-3,Bo",
+        "A3,7,'=cmd|' /C calc'!A0",
+    ]
+    assert csv_text([], ["crn", "reason"]) == "crn,reason\n"
+
+
 # --- near-miss headers --------------------------------------------------------------------------------------
 
 

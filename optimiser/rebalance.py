@@ -12,6 +12,7 @@ and transfers the maximum turns out not to need are sent back.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -74,26 +75,33 @@ class Rebalancer:
         """Each practitioner's ``_takers``, with the change count it was worked out at."""
         self.partners = problem.partners
         self.active = [p for p in range(problem.n) if problem.available[p] > 0 and self.partners[p]]
+        common = math.lcm(*{a for a in problem.available if a > 0})
+        self._scale = [common // a if a > 0 else 0 for a in problem.available]
 
     def ratio(self, p: int) -> Fraction:
         return Fraction(self.load[p], self.problem.available[p])
 
+    def _scaled(self, p: int) -> int:
+        """p's ratio times a multiple of everyone's available points: an integer that orders (and ties)
+        exactly as the ratios do, for the searches that sort and heap them (a Fraction costs far more)."""
+        return self.load[p] * self._scale[p]
+
     def lower_top(self, stop: Callable[[], bool]) -> bool:
         """Lower the top practitioner until no pair re-split helps; True when anything moved."""
-        heap = [(-self.ratio(p), p) for p in self.active]
+        heap = [(-self._scaled(p), p) for p in self.active]
         heapq.heapify(heap)
         moved = False
         while heap and not stop():
             neg, p = heap[0]
-            if -neg != self.ratio(p):
-                heapq.heapreplace(heap, (-self.ratio(p), p))
+            if -neg != self._scaled(p):
+                heapq.heapreplace(heap, (-self._scaled(p), p))
                 continue
             q = self._improve(p, stop)
             if q is None:
                 break
             moved = True
-            heapq.heapreplace(heap, (-self.ratio(p), p))
-            heapq.heappush(heap, (-self.ratio(q), q))
+            heapq.heapreplace(heap, (-self._scaled(p), p))
+            heapq.heappush(heap, (-self._scaled(q), q))
         return moved
 
     def spread(self, stop: Callable[[], bool]) -> None:
@@ -101,7 +109,7 @@ class Rebalancer:
         moved = True
         while moved and not stop():
             moved = self.lower_top(stop)
-            for p in sorted(self.active, key=lambda p: (-self.ratio(p), p)):
+            for p in sorted(self.active, key=lambda p: (-self._scaled(p), p)):
                 while not stop() and self._improve(p, stop) is not None:
                     moved = True
 

@@ -128,7 +128,8 @@ class Reasons:
         field = self._field.get(key)
         if field is None:
             codes, after, available, room_of = self._codes, self._after, self._available, self._room
-            others = [i for i in self._scanned(sig)[0] if codes[i] != holder]
+            eligible = self._scanned(sig)[0]
+            others = [i for i in eligible if codes[i] != holder] if holder else eligible
             capped = [i for i in others if points > room_of[i]]  # Workload.capped, from the kept rooms
             room = [i for i in others if points <= room_of[i]] if capped else others
             lowest = heapq.nsmallest(2, [((after[i] + points) / available[i], codes[i], i) for i in room])

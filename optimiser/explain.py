@@ -183,7 +183,7 @@ def explain_case(
     maximum = max_pct(loads, "wmt_pct_after")
     holder = after[crn]
     if holder and holder != case.staff_code:
-        reason = Reasons(instance, rules, loads, maximum).of(case, holder).text()
+        reason = Reasons(instance, rules, loads, maximum).of(case, holder)
     elif holder:
         reason = "it stays with its holder: " + ("it is pinned." if case.pinned else "no transfer of it was needed.")
     else:
@@ -253,9 +253,9 @@ def explain_staff(loaded: LoadedInstance, after: Holders, code: str) -> StaffSto
     for case in sorted(instance.cases, key=lambda c: c.crn):
         holder = after[case.crn]
         if holder == code and case.staff_code != code:
-            received.append((case.crn, case.staff_code, rules.case_points(case), reasons.of(case, code).text()))
+            received.append((case.crn, case.staff_code, rules.case_points(case), reasons.of(case, code)))
         elif case.staff_code == code and holder != code and holder:
-            gave.append((case.crn, holder, rules.case_points(case), reasons.of(case, holder).text()))
+            gave.append((case.crn, holder, rules.case_points(case), reasons.of(case, holder)))
     hours = contracted_hours(practitioner, rules) - practitioner.reduction_hours
     cap_text = "none"
     if cap is not None:

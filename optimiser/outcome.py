@@ -184,7 +184,7 @@ def moves(instance: Instance, rules: Rules, after: Holders, loads: tuple[Workloa
     out = []
     for i, case, new in sorted((move for move in after.changed() if move[2]), key=lambda move: move[1].crn):
         action = Action.TRANSFER if case.staff_code else Action.ALLOCATE
-        reason = reasons.of(case, new).text()
+        reason = reasons.of(case, new, points[i])
         out.append(Move(case.crn, case.staff_code, new, action, points[i], reason))
     return tuple(out)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -21,53 +21,6 @@ from .rules import Rules
 
 if TYPE_CHECKING:
     from .outcome import Workload
-
-
-@dataclass(frozen=True)
-class Reason:
-    """The facts behind one allocation or transfer, and their wording."""
-
-    receiver: str
-    receiver_before: Decimal | None
-    receiver_after: Decimal | None
-    eligible: int
-    total: int
-    excluded: tuple[tuple[int, str], ...]
-    """How many each rule kept out, with its wording."""
-    capped: int
-    alternative: str | None
-    alternative_pct: Decimal | None
-    maximum: Decimal
-    holder: str = ""
-    holder_before: Decimal | None = None
-    holder_after: Decimal | None = None
-    holder_keeping: Decimal | None = None
-
-    def text(self) -> str:
-        parts = []
-        if self.holder:
-            parts.append(
-                f"Transfer lowers {self.holder} from {_pct(self.holder_before)} to {_pct(self.holder_after)} "
-                f"(keeping it: {_pct(self.holder_keeping)})."
-            )
-        parts.append(f"To {self.receiver}: WMT {_pct(self.receiver_before)} -> {_pct(self.receiver_after)}.")
-        notes = ["excluded: " + ", ".join(f"{n} {words}" for n, words in self.excluded)] if self.excluded else []
-        notes += [f"{self.capped} eligible at their WMT cap"] if self.capped else []
-        parts.append(
-            f"Eligible: {self.eligible} of {self.total} practitioners" + (f" ({'; '.join(notes)})." if notes else ".")
-        )
-        parts.append(self._next_best())
-        return " ".join(parts)
-
-    def _next_best(self) -> str:
-        if self.alternative is None or self.alternative_pct is None:
-            return "Nobody else eligible had room under their cap." if self.capped else "Nobody else was eligible."
-        head = f"Next best: {self.alternative} would have ended at {_pct(self.alternative_pct)}"
-        if self.alternative_pct > self.maximum:
-            return f"{head}, above the maximum {_pct(self.maximum)}."
-        if self.receiver_after is not None and self.alternative_pct > self.receiver_after:
-            return f"{head}, above {self.receiver}'s {_pct(self.receiver_after)}."
-        return f"{head} ({self.receiver} ends at {_pct(self.receiver_after)})."
 
 
 def _pct(value: Decimal | None) -> str:
@@ -81,11 +34,13 @@ class _Field:
 
 
 class Reasons:
-    """Reasons for the moves of one solution; moves alike (signature, points, holder, receiver) share one.
+    """Reasons for the moves of one solution, as text; moves alike (signature, points, holder, receiver)
+    share one.
 
     A national solve gives twenty thousand reasons from a few thousand fields and a few thousand receivers,
-    so each part is worked out once and kept: a signature's eligible count and exclusions, a field (and
-    each practitioner's figures it reads, as plain lists)."""
+    so each part of a reason is worked out once and kept: a signature's eligible count and exclusions, a
+    field (and each practitioner's figures it reads, as plain lists), each receiver's and holder's WMT,
+    and each sentence on who was eligible."""
 
     def __init__(self, instance: Instance, rules: Rules, loads: Sequence[Workload], maximum: Decimal):
         """``loads``: every practitioner's workload after the solve, in the instance's order."""
@@ -94,17 +49,20 @@ class Reasons:
         self.maximum = maximum
         self.eligibility = Eligibility(instance, rules)
         self.standing = loads
-        self._known: dict[tuple[tuple, int, str, str], Reason] = {}
+        self._known: dict[tuple[tuple, int, str, str], str] = {}
         self._field: dict[tuple[tuple, int, str], _Field] = {}
         self._scan: dict[tuple, tuple[tuple[int, ...], int, tuple[tuple[int, str], ...]]] = {}
+        self._eligible: dict[tuple[tuple, int], str] = {}
+        self._wmt: dict[str, tuple[Workload, str]] = {}
         self._codes = [w.staff_code for w in loads]
         self._after = [w.points_after for w in loads]
         self._available = [w.available_points for w in loads]
         self._room = [w.room for w in loads]
 
-    def of(self, case: Case, receiver: str) -> Reason:
-        """The reason ``case`` went to ``receiver`` (from its holder, if it had one)."""
-        points = self.rules.case_points(case)
+    def of(self, case: Case, receiver: str, points: int | None = None) -> str:
+        """Why ``case`` went to ``receiver`` (from its holder, if it had one); ``points``: the case's, when
+        the caller has them."""
+        points = self.rules.case_points(case) if points is None else points
         key = (signature_key(case), points, case.staff_code, receiver)
         known = self._known.get(key)
         if known is None:
@@ -138,30 +96,50 @@ class Reasons:
             )
         return field
 
-    def _reason(self, sig: tuple, points: int, holder: str, receiver: str) -> Reason:
-        _, eligible, excluded = self._scanned(sig)
+    def _reason(self, sig: tuple, points: int, holder: str, receiver: str) -> str:
+        """The facts, worded: what a transfer bought its holder, the receiver's WMT before and after, who
+        else the rules let take it (and who their caps kept out), and where the next best would have ended."""
         field = self._field_of(sig, points, holder)
-        best = next((s for s in field.lowest if s.staff_code != receiver), None)
-        to = self.standing[self.instance.practitioner_index[receiver]]
-        reason = Reason(
-            receiver=receiver,
-            receiver_before=to.wmt_pct_before,
-            receiver_after=to.wmt_pct_after,
-            eligible=eligible,
-            total=len(self.standing),
-            excluded=excluded,
-            capped=len(field.capped) - (receiver in field.capped),
-            alternative=None if best is None else best.staff_code,
-            alternative_pct=None if best is None else best.pct(best.points_after + points),
-            maximum=self.maximum,
-        )
+        capped = len(field.capped) - (receiver in field.capped)
+        to, receiving = self._wmt_of(receiver)
+        said = f"{receiving} {self._eligible_of(sig, capped)} {self._next_best(field, to, points, capped)}"
         if not holder:
-            return reason
-        held = self.standing[self.instance.practitioner_index[holder]]
-        return replace(
-            reason,
-            holder=held.staff_code,
-            holder_before=held.wmt_pct_before,
-            holder_after=held.wmt_pct_after,
-            holder_keeping=held.pct(held.points_after + points),
-        )
+            return said
+        held, _ = self._wmt_of(holder)
+        before, after, keeping = held.wmt_pct_before, held.wmt_pct_after, held.pct(held.points_after + points)
+        return f"Transfer lowers {holder} from {_pct(before)} to {_pct(after)} (keeping it: {_pct(keeping)}). {said}"
+
+    def _wmt_of(self, code: str) -> tuple[Workload, str]:
+        """A practitioner's workload, and "To <code>: WMT <before> -> <after>." (kept: receivers recur)."""
+        found = self._wmt.get(code)
+        if found is None:
+            w = self.standing[self.instance.practitioner_index[code]]
+            found = self._wmt[code] = (w, f"To {code}: WMT {_pct(w.wmt_pct_before)} -> {_pct(w.wmt_pct_after)}.")
+        return found
+
+    def _eligible_of(self, sig: tuple, capped: int) -> str:
+        """How many the rules let take a case of this signature, of everyone, with who each rule and the
+        caps kept out."""
+        key = (sig, capped)
+        found = self._eligible.get(key)
+        if found is None:
+            _, eligible, excluded = self._scanned(sig)
+            notes = ["excluded: " + ", ".join(f"{n} {words}" for n, words in excluded)] if excluded else []
+            notes += [f"{capped} eligible at their WMT cap"] if capped else []
+            found = self._eligible[key] = f"Eligible: {eligible} of {len(self.standing)} practitioners" + (
+                f" ({'; '.join(notes)})." if notes else "."
+            )
+        return found
+
+    def _next_best(self, field: _Field, to: Workload, points: int, capped: int) -> str:
+        """Where the lowest other eligible practitioner with room would have ended with the case."""
+        best = next((s for s in field.lowest if s.staff_code != to.staff_code), None)
+        alternative = None if best is None else best.pct(best.points_after + points)
+        if best is None or alternative is None:
+            return "Nobody else eligible had room under their cap." if capped else "Nobody else was eligible."
+        head = f"Next best: {best.staff_code} would have ended at {_pct(alternative)}"
+        if alternative > self.maximum:
+            return f"{head}, above the maximum {_pct(self.maximum)}."
+        if to.wmt_pct_after is not None and alternative > to.wmt_pct_after:
+            return f"{head}, above {to.staff_code}'s {_pct(to.wmt_pct_after)}."
+        return f"{head} ({to.staff_code} ends at {_pct(to.wmt_pct_after)})."

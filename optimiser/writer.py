@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -63,12 +64,19 @@ def csv_text(rows: Sequence[Sequence[object]], columns: list[str]) -> str:
     return text.getvalue()
 
 
+_ESCAPED_LINE = re.compile("\n[" + re.escape("".join(ESCAPED_STARTS)) + "]")
+"""A line of a column's text (its cells joined by line ends) that starts as ``escape_cell`` escapes."""
+
+
 def _escaped(column: Sequence[object]) -> Sequence[object]:
     """One column's cells through ``escape_cell``, or the column as it is when no cell needs it (nearly
-    always: a cell at a time cost a third of writing a national solve's files)."""
-    if any(isinstance(v, str) and v.startswith(ESCAPED_STARTS) for v in column):
-        return [escape_cell(v) for v in column]
-    return column
+    always: a cell at a time cost a third of writing a national solve's files). A column of text is looked
+    at in one search (a line end inside a cell can only make it escape the column cell by cell)."""
+    try:
+        needs = _ESCAPED_LINE.search("\n" + "\n".join(column)) is not None  # type: ignore[arg-type]
+    except TypeError:  # numbers among the cells
+        needs = any(isinstance(v, str) and v.startswith(ESCAPED_STARTS) for v in column)
+    return [escape_cell(v) for v in column] if needs else column
 
 
 def format_pct(value: Decimal | None) -> str:

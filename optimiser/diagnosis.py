@@ -200,15 +200,14 @@ def _cases_near(instance: Instance, elig: Eligibility, pdus: Sequence[str]) -> d
     and those its practitioners with capacity hold. One pass over the instance for every pdu: a pass per
     pdu made a national solve's diagnosis cost 0.15 s for each pdu with capped cases."""
     found: dict[str, list[Case]] = {pdu: [] for pdu in pdus}
-    near: dict[int, list[str]] = defaultdict(list)
+    near: dict[str, list[str]] = defaultdict(list)  # staff code -> the pdus whose search looks at their cases
     for pdu in pdus:
         for i in elig.in_pdu(pdu):
             if elig.capacity[i] > 0:
-                near[i].append(pdu)
-    index = instance.practitioner_index
+                near[instance.practitioners[i].staff_code].append(pdu)
     for case in instance.cases:
         if case.staff_code:
-            for pdu in near.get(index[case.staff_code], ()):
+            for pdu in near.get(case.staff_code, ()):
                 found[pdu].append(case)
         elif case.pdu in found:
             found[case.pdu].append(case)

@@ -194,7 +194,7 @@ class Instance(Frozen):
         """A copy, ``update``'s fields replaced (unvalidated, as pydantic's), without the indexes kept of this
         instance: they would describe its practitioners and cases, not the copy's."""
         copy = super().model_copy(update=update, deep=deep)
-        for name in ("practitioner_index", "case_index"):
+        for name in ("practitioner_index", "case_index", "unheld"):
             copy.__dict__.pop(name, None)
         return copy
 
@@ -206,6 +206,12 @@ class Instance(Frozen):
     def case_index(self) -> dict[str, int]:
         """Each crn's position in ``cases``: a solve's changes are looked up by it, rather than the cases scanned."""
         return {c.crn: i for i, c in enumerate(self.cases)}
+
+    @cached_property
+    def unheld(self) -> tuple[int, ...]:
+        """The positions in ``cases`` of the cases nobody holds: all a solve without transfers places, and
+        where the unallocated after a solve are looked for."""
+        return tuple([i for i, c in enumerate(self.cases) if not c.staff_code])
 
 
 class Holders(Mapping[str, str]):
@@ -253,6 +259,6 @@ class Holders(Mapping[str, str]):
 
     def unallocated(self) -> list[str]:
         """The crns of the cases with no practitioner after, sorted."""
-        changes, index = self.changes, self.instance.case_index
-        kept = (c.crn for c in self.instance.cases if not c.staff_code and c.crn not in changes)
+        changes, index, cases = self.changes, self.instance.case_index, self.instance.cases
+        kept = (crn for crn in (cases[i].crn for i in self.instance.unheld) if crn not in changes)
         return sorted([*kept, *(crn for crn, code in changes.items() if not code and crn in index)])

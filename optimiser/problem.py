@@ -161,7 +161,7 @@ def compile_problem(instance: Instance, rules: Rules, max_transfers: int = 0) ->
     unplaceable = []
     receivers: dict[tuple[tuple, int | None], tuple[int, ...]] = {}  # cases alike share their receivers
     cases = instance.cases
-    for at in now.unheld if max_transfers == 0 else range(len(cases)):  # without transfers, held cases stay
+    for at in instance.unheld if max_transfers == 0 else range(len(cases)):  # without transfers, held cases stay
         case, pts = cases[at], points[at]
         holder = index[case.staff_code] if case.staff_code else None
         if holder is not None:

@@ -105,8 +105,6 @@ class Standing:
     points: tuple[int, ...]
     load: Mapping[str, int]
     held: Mapping[str, int]
-    unheld: tuple[int, ...]
-    """The positions of the cases nobody holds: all a solve without transfers places."""
 
     def after(self, holders: Holders) -> tuple[dict[str, int], Counter[str]]:
         """Each practitioner's points and cases once ``holders``' changes (to this standing's instance) are made."""
@@ -140,7 +138,6 @@ def standing(instance: Instance, rules: Rules) -> Standing:
     del load[""]
     held = Counter(holders)
     del held[""]
-    unheld = tuple([i for i, code in enumerate(holders) if not code])
-    found = Standing(tuple(points), MappingProxyType(load), MappingProxyType(held), unheld)
+    found = Standing(tuple(points), MappingProxyType(load), MappingProxyType(held))
     _standings[:] = [(instance, rules, found)]
     return found

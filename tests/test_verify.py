@@ -76,6 +76,8 @@ def test_a_copy_of_an_instance_with_other_cases_or_staff_is_indexed_afresh():
     might make) must not keep the index of what it was copied from."""
     instance = _instance()
     assert Holders(instance, {"K3": "C"})["K3"] == "C" and instance.practitioner_index["C"] == 2
+    unheld = instance.unheld
     fewer = instance.model_copy(update={"cases": instance.cases[1:], "practitioners": instance.practitioners[1:]})
     assert fewer.case_index == {"K2": 0, "K3": 1, "K4": 2} and fewer.practitioner_index == {"B": 0, "C": 1}
+    assert fewer.unheld == tuple(i - 1 for i in unheld if i) and instance.unheld == unheld
     assert Holders(fewer, {"K1": "A"}).unknown() == ["K1"]

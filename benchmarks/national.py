@@ -25,7 +25,7 @@ from pathlib import Path
 
 from run import HERE, write_section
 
-ROUNDS = 3
+ROUNDS = 5
 FOLDER = HERE / ".cache" / "national-24000-1"
 BIN = Path(sys.executable).parent
 

@@ -240,6 +240,7 @@ def _search(
     budget_rule = book.id(("budget",), f"at most {max_transfers} transfer(s)")
     groups: Counter[tuple] = Counter()
     demand, waiting = 0, 0
+    alike: dict[tuple, tuple[tuple[int, tuple[int, ...]], ...]] = {}  # the options of cases alike, kept
     for case in cases:
         holder = instance.practitioner_index[case.staff_code] if case.staff_code else None
         points = rules.case_points(case)
@@ -248,7 +249,10 @@ def _search(
             continue
         if holder is None and not elig.eligible(case):
             continue  # nobody may take it whatever the caps: a per-case reason, not a conflict
-        options = _merge_uncapped(_options(case, near, elig, rules, book, holder), cap_rule)
+        key = (case.rosh, case.mappa_level, case.required_skills, holder)
+        options = alike.get(key)
+        if options is None:
+            options = alike[key] = _merge_uncapped(_options(case, near, elig, rules, book, holder), cap_rule)
         if holder is None and (ANYONE_UNCAPPED, ()) in options:
             continue  # an uncapped practitioner may always take it: it never makes a conflict
         if holder is None:

@@ -140,6 +140,16 @@ class PartFrontier:
         self._reaches: dict[int, Reach] = {}
 
     def record(self, reach: Reach) -> None:
+        """Keep ``reach`` with what was known at its level before: the stronger proof, and of the two
+        allocations the one with fewer transfers (the later on a tie). A level is evaluated again from
+        another start (a search for a budget, then for the fewest transfers), which can find a worse
+        allocation than the first; kept alone, it showed a trade-off point with more transfers than its
+        budget."""
+        known = self._reaches.get(reach.level)
+        if known is not None:
+            low = None if known.low is None or reach.low is None else max(known.low, reach.low)
+            kept = known if reach.high is None or (known.high is not None and known.high < reach.high) else reach
+            reach = Reach(reach.level, low, kept.high, kept.solution, known.stages + reach.stages)
         self._reaches[reach.level] = reach
 
     def at(self, level: int) -> Reach:

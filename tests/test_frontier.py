@@ -196,3 +196,18 @@ def test_a_task_begun_alone_runs_here_until_a_cluster_is_up_then_on_it():
         later = executor.start(lambda x, cancellation=None: ran.append(x) or x, [(7,)])
         assert ran == []  # nothing runs until the results are asked for
         assert later.results().values() == [7] and ran == [7]
+
+
+def test_a_level_evaluated_again_keeps_its_fewest_transfers_and_strongest_proof():
+    """A second pass at a level may start elsewhere and find an allocation with more transfers; the better
+    one found is kept (with the second pass's stronger bound), so a point never needs more than its budget."""
+    from optimiser.frontier import Reach
+    from optimiser.generate import generate
+
+    problem = compile_problem(generate(12, 20, seed=3, pdus=2), RULES, 5)
+    with Executor(1) as here:
+        part = Frontier(problem, split(problem), SolveOptions(max_transfers=5), here, time.time() + 60).parts[0]
+    level, start = part.top - 1, part.base.solution
+    part.record(Reach(level, 1, 2, start))
+    part.record(Reach(level, 2, 4, None))
+    assert (part.at(level).low, part.at(level).high, part.at(level).solution) == (2, 2, start)

@@ -172,7 +172,7 @@ class PartFrontier:
                 return Reach(level, None, None, None)
         if best is None:
             return Reach(level, low, None, None)
-        return Reach(level, low, best.high, best.solution)
+        return Reach(level, low, best.high, best.solution, best.stages)
 
     def hint(self, level: int) -> Solution | None:
         """The allocation closest above ``level`` to start from: the lowest-level one found so far."""

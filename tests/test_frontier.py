@@ -198,16 +198,20 @@ def test_a_task_begun_alone_runs_here_until_a_cluster_is_up_then_on_it():
         assert later.results().values() == [7] and ran == [7]
 
 
-def test_a_level_evaluated_again_keeps_its_fewest_transfers_and_strongest_proof():
+def test_a_level_evaluated_again_keeps_its_fewest_transfers_strongest_proof_and_stages():
     """A second pass at a level may start elsewhere and find an allocation with more transfers; the better
-    one found is kept (with the second pass's stronger bound), so a point never needs more than its budget."""
+    one found is kept (with the second pass's stronger bound), so a point never needs more than its budget.
+    What is known at the level carries the stages that searched it, for the result's stage reports."""
     from optimiser.frontier import Reach
     from optimiser.generate import generate
+    from optimiser.results import StageReport, StageStatus
 
     problem = compile_problem(generate(12, 20, seed=3, pdus=2), RULES, 5)
     with Executor(1) as here:
         part = Frontier(problem, split(problem), SolveOptions(max_transfers=5), here, time.time() + 60).parts[0]
     level, start = part.top - 1, part.base.solution
-    part.record(Reach(level, 1, 2, start))
-    part.record(Reach(level, 2, 4, None))
-    assert (part.at(level).low, part.at(level).high, part.at(level).solution) == (2, 2, start)
+    first, second = (StageReport("level_transfers", StageStatus.FEASIBLE, n, 1, 0.1) for n in (2, 4))
+    part.record(Reach(level, 1, 2, start, (first,)))
+    part.record(Reach(level, 2, 4, None, (second,)))
+    known = part.at(level)
+    assert (known.low, known.high, known.solution, known.stages) == (2, 2, start, (first, second))

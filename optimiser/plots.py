@@ -111,7 +111,7 @@ def _row_labels(figure: Figure, axes: Any, labels: Sequence[str]) -> str:
         for row, label in enumerate(labels)
     )
     style = f"font-size: {plt.rcParams['font.size']:g}px; font-family: {fonts}; text-anchor: end"
-    return f'<g id="row_labels" style="{style}; dominant-baseline: central">{texts}</g>'
+    return f'<g id="row_labels" style="{escape(style)}; dominant-baseline: central">{texts}</g>'
 
 
 def workload_svg(loads: Sequence[Workload], thresholds: Sequence[Decimal], title: str) -> str:

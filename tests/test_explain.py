@@ -106,3 +106,37 @@ def test_a_tampered_summary_is_one_line_and_exit_two(tmp_path):
         assert result.exit_code == 2 and "Traceback" not in result.output, (key, value, result.output)
     (out / "summary.json").write_text("[1, 2]")
     assert run("explain", out, "U01").exit_code == 2
+
+
+def test_forced_alternatives_re_solve_only_the_part_the_pin_changes(monkeypatch):
+    """Each alternative re-solves the instance with the case pinned there; the parts the pin leaves alone
+    are solved once for all of them, and each answer is still that of a solve of its own."""
+    from optimiser import solve as solving
+    from optimiser.decompose import split
+    from optimiser.domain import Instance
+    from optimiser.explain import explain_case
+    from optimiser.generate import generate
+    from optimiser.outcome import holders_after
+    from optimiser.pipeline import solve_loaded
+    from optimiser.problem import compile_problem
+    from optimiser.reader import LoadedInstance
+    from optimiser.results import SolveOptions
+    from optimiser.rules import load_rules
+
+    loaded = LoadedInstance(generate(30, 45, seed=2, pdus=3), load_rules(None))
+    result, _ = solve_loaded(loaded, SolveOptions())
+    after = holders_after(loaded.instance, result)
+    crn = after.changed()[0][1].crn  # a case the solve allocated
+    parts = len(split(compile_problem(loaded.instance, loaded.rules)))
+    solved = []
+    real = solving.solve_part
+    monkeypatch.setattr(solving, "solve_part", lambda *a, **k: (solved.append(1), real(*a, **k))[1])
+    story = explain_case(loaded, after, crn, "", SolveOptions(), 2)
+    assert parts == 3 and len(story.forced) == 2 and len(solved) == parts + 1
+    for forced in story.forced:
+        cases = tuple(
+            c.model_copy(update={"staff_code": forced.staff_code, "pinned": True}) if c.crn == crn else c
+            for c in loaded.instance.cases
+        )
+        alone = LoadedInstance(Instance(practitioners=loaded.instance.practitioners, cases=cases), loaded.rules)
+        assert forced.max_wmt_pct == solve_loaded(alone, SolveOptions())[1].summary.max_wmt_pct

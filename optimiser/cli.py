@@ -30,7 +30,7 @@ from .errors import InputError, VerificationError
 from .executor import Executor, default_workers
 from .files import check_output_folder, read_input
 from .interrupt import Cancellation, Interrupted, run_interruptibly
-from .reader import INSTANCE_FILES, LoadedInstance, read_instance
+from .reader import LoadedInstance, read_instance
 from .results import SolveOptions
 from .rules import RULES_FILE, Rules, dump_toml, load_rules
 from .runlog import RunLog
@@ -41,7 +41,6 @@ from .runrecord import (
     HistoryError,
     RunRecord,
     database_url,
-    instance_hash,
     new_run_id,
     run_record,
 )
@@ -284,7 +283,7 @@ def _solve_logged(
             check(loaded, after, options.max_transfers)
             outcome = build_outcome(loaded.instance, loaded.rules, result, after, loads, executor)
             s = outcome.summary
-            hashed = instance_hash(instance, INSTANCE_FILES)
+            hashed = loaded.digest  # of what was read: a file replaced meanwhile is not taken for it
             outcome = replace(outcome, summary=replace(s, instance=str(instance.resolve()), instance_hash=hashed))
             display.step("Writing the report")
             files = render(outcome, title, charts)
@@ -539,23 +538,22 @@ def whatif(
     options = _options(max_transfers, time_limit, seed, workers, scheduler, gap)
     started_at = datetime.now(UTC)
 
-    def work(cancel: Cancellation) -> list[Run]:
+    def work(cancel: Cancellation) -> tuple[list[Run], str]:
         check_output_folder(out)
         with _executor(options, cancel, charts=True) as executor:
             loaded = read_instance(instance)
             parsed = [load_scenario(path) for path in scenarios]
             runs = run_whatif(loaded, parsed, options, executor)
             replace_folder(out, render_whatif(runs, executor))
-        return runs
+        return runs, loaded.digest
 
-    runs = _guarded(work)
+    runs, hashed = _guarded(work)
     if as_json:
         typer.echo(whatif_json(runs), nl=False)
     else:
         typer.echo(whatif_table(runs))
         typer.echo(f"  Results written to {out} (whatif.csv, whatif.json, report.html, one folder per run)")
     if history:
-        hashed = instance_hash(instance, INSTANCE_FILES)
         parameters = {
             "max_transfers": max_transfers,
             "time_limit": time_limit,
@@ -798,7 +796,7 @@ def _checked_result(result: Path, given: Path | None) -> tuple[LoadedInstance, d
         raise InputError(str(result), None, None, "cannot tell which instance was solved; give --instance")
     loaded = read_instance(folder)
     recorded = summary.get("instance_hash")
-    if given is None and recorded and recorded != instance_hash(folder, INSTANCE_FILES):
+    if given is None and recorded and recorded != loaded.digest:
         raise InputError(str(folder), None, None, "the instance has changed since this result was written; solve again")
     problems = check_result(loaded.instance, loaded.rules, result)
     if problems:

@@ -4,11 +4,13 @@ names the file."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
 import tempfile
 import tomllib
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,13 +44,27 @@ def read_input(path: Path, name: str | None = None) -> bytes:
 
 def read_toml(path: Path, error: type[InputError] = InputError) -> dict[str, Any]:
     """A TOML file's tables (numbers with decimals as Decimal, exactly); errors name the file and line."""
+    return parse_toml(read_input(path), path.name, error)
+
+
+def parse_toml(raw: bytes, name: str, error: type[InputError] = InputError) -> dict[str, Any]:
+    """``read_toml`` of bytes already read from the file ``name``."""
     try:
-        return tomllib.loads(read_input(path).decode("utf-8-sig"), parse_float=Decimal)
+        return tomllib.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
-        raise error(path.name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
+        raise error(name, None, None, f"not valid UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+)", str(exc))
-        raise error(path.name, int(where[1]) if where else None, None, f"malformed TOML: {exc}") from None
+        raise error(name, int(where[1]) if where else None, None, f"malformed TOML: {exc}") from None
+
+
+def digest(files: Iterable[tuple[str, bytes]]) -> str:
+    """SHA-256 over files given as (name, bytes), in name order: what tells one instance's data from another's."""
+    found = hashlib.sha256()
+    for name, data in sorted(files, key=lambda file: file[0]):
+        for chunk in (name.encode(), b"\0", data, b"\0"):
+            found.update(chunk)
+    return found.hexdigest()
 
 
 def check_output_folder(folder: Path, names: tuple[str, ...] = ()) -> None:

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from .collector import paused
 from .domain import Case, Instance, Practitioner
 from .errors import InputError
-from .files import read_input, unescape_cell
-from .rules import RULES_FILE, Rules, load_rules
+from .files import digest, read_input, unescape_cell
+from .rules import RULES_FILE, Rules, read_rules
 from .wmt import contracted_hours, practitioner_capacity
 
 PRACTITIONERS_FILE = "practitioners.csv"
@@ -38,6 +38,9 @@ class LoadedInstance:
     instance: Instance
     rules: Rules
     warnings: tuple[str, ...] = field(default=())
+    digest: str = ""
+    """``files.digest`` of the files as read: what a run records of its instance, so a file replaced while it
+    ran is not taken for the one it solved ("": not read from a folder)."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +55,12 @@ _PRACTITIONERS = _TableSpec(PRACTITIONERS_FILE, Practitioner, "staff_code", ("st
 _CASES = _TableSpec(CASES_FILE, Case, "crn", ("crn", "rosh"))
 
 
-def _decode(path: Path) -> str:
-    raw = read_input(path)
+def _decode(name: str, raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError(path.name, row, None, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+        raise InputError(name, row, None, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,13 @@ class _Table:
         return cells
 
 
-def _read_table(path: Path, spec: _TableSpec) -> tuple[_Table, list[str]]:
-    """The rows of a CSV in ``spec``'s format, and warnings for unknown columns; errors name the file as
-    ``path.name``."""
+def _read_table(path: Path, spec: _TableSpec) -> tuple[_Table, list[str], bytes]:
+    """The rows of a CSV in ``spec``'s format, warnings for unknown columns, and the file's bytes as read;
+    errors name the file as ``path.name``."""
     name = path.name
     spec = replace(spec, file=name)
-    text = _decode(path)
+    raw = read_input(path)
+    text = _decode(name, raw)
     if "\x00" in text:
         raise InputError(name, text.count("\n", 0, text.index("\x00")) + 1, None, "contains a NUL byte")
     lines, records = _records(spec.file, text)
@@ -107,7 +110,7 @@ def _read_table(path: Path, spec: _TableSpec) -> tuple[_Table, list[str]]:
         line, values = next((n, r) for n, r in zip(lines, records, strict=True) if len(r) > len(header))
         raise InputError(spec.file, line, None, f"has {len(values)} cells, the header has {len(header)}")
     keep = tuple((i, c) for i, c in enumerate(header) if c in known)
-    return _Table(spec, len(header), keep, lines[1:], records[1:]), warnings
+    return _Table(spec, len(header), keep, lines[1:], records[1:]), warnings, raw
 
 
 def _records(name: str, text: str) -> tuple[Sequence[int], list[list[str]]]:
@@ -315,7 +318,7 @@ def _check_holders(case_rows: Sequence[int], cases: list[Case], capacity: dict[s
 
 def read_cases_file(path: Path) -> tuple[list[Case], list[str]]:
     """Cases from any CSV in cases.csv's format (a scenario's extra demand), with warnings; errors name it."""
-    table, warnings = _read_table(path, _CASES)
+    table, warnings, _ = _read_table(path, _CASES)
     return _parse_rows(table), warnings
 
 
@@ -328,9 +331,14 @@ def read_instance(folder: Path) -> LoadedInstance:
 def _read_instance(folder: Path) -> LoadedInstance:
     if not folder.is_dir():
         raise InputError(str(folder), None, None, "instance folder not found")
-    rules = load_rules(folder / RULES_FILE)
-    p_table, p_warn = _read_table(folder / PRACTITIONERS_FILE, _PRACTITIONERS)
-    c_table, c_warn = _read_table(folder / CASES_FILE, _CASES)
+    rules, rules_raw = read_rules(folder / RULES_FILE)
+    p_table, p_warn, p_raw = _read_table(folder / PRACTITIONERS_FILE, _PRACTITIONERS)
+    c_table, c_warn, c_raw = _read_table(folder / CASES_FILE, _CASES)
+    read = [
+        (PRACTITIONERS_FILE, p_raw),
+        (CASES_FILE, c_raw),
+        *([(RULES_FILE, rules_raw)] if rules_raw is not None else []),
+    ]
     practitioners = _parse_rows(p_table)
     cases = _parse_rows(c_table)
     _check_hours(p_table.lines, practitioners, rules)
@@ -339,4 +347,4 @@ def _read_instance(folder: Path) -> LoadedInstance:
     # every row is validated, and the keys and holders checked with their rows named: Instance's own
     # cross-check would repeat that over every case (a tenth of a second for a national file)
     instance = Instance.model_construct(practitioners=tuple(practitioners), cases=tuple(cases))
-    return LoadedInstance(instance=instance, rules=rules, warnings=tuple(p_warn + c_warn))
+    return LoadedInstance(instance=instance, rules=rules, warnings=tuple(p_warn + c_warn), digest=digest(read))

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .domain import BASE_TIERS, Case, CaseType, Frozen, Grade, Rosh
 from .errors import TomlError
-from .files import read_toml
+from .files import parse_toml, read_input
 
 RULES_FILE = "rules.toml"
 MAX_CASE_POINTS = 100_000
@@ -188,9 +188,15 @@ def rules_from_dict(data: dict[str, Any], source: str = RULES_FILE) -> Rules:
 
 def load_rules(path: Path | None) -> Rules:
     """Rules from a TOML file (or the defaults when ``path`` is None or absent)."""
+    return read_rules(path)[0]
+
+
+def read_rules(path: Path | None) -> tuple[Rules, bytes | None]:
+    """``load_rules``'s rules and the file's bytes as read (None: no file, the defaults)."""
     if path is None or not os.path.lexists(path):
-        return rules_from_dict({})
-    return rules_from_dict(read_toml(path, TomlError), path.name)
+        return rules_from_dict({}), None
+    raw = read_input(path)
+    return rules_from_dict(parse_toml(raw, path.name, TomlError), path.name), raw
 
 
 def _toml_value(value: Any) -> str:

@@ -3,10 +3,8 @@ commands that only read an instance start without loading it."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -36,16 +34,6 @@ def database_url(db: str | None) -> str:
     except OSError as exc:
         raise HistoryError(f"run history {path}: its folder cannot be created ({exc.strerror})") from None
     return f"sqlite:///{path}"
-
-
-def instance_hash(folder: Path, names: Iterable[str]) -> str:
-    """SHA-256 over the instance's files (name and bytes), so reruns of the same data can be told apart."""
-    digest = hashlib.sha256()
-    for name in sorted(names):
-        path = folder / name
-        if path.exists():
-            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def new_run_id() -> str:

@@ -140,3 +140,45 @@ def test_forced_alternatives_re_solve_only_the_part_the_pin_changes(monkeypatch)
         )
         alone = LoadedInstance(Instance(practitioners=loaded.instance.practitioners, cases=cases), loaded.rules)
         assert forced.max_wmt_pct == solve_loaded(alone, SolveOptions())[1].summary.max_wmt_pct
+
+
+def test_a_run_records_the_data_it_read_so_a_file_replaced_meanwhile_is_refused(tmp_path, monkeypatch):
+    """The instance hash a result records is of the bytes the solve read, not of the files after it: a
+    cases.csv replaced while the solve ran is not taken for the data solved (explain refuses it)."""
+    from optimiser import cli
+    from optimiser.files import digest
+    from optimiser.reader import INSTANCE_FILES
+
+    instance = tmp_path / "tiny"
+    shutil.copytree(TINY, instance)
+    before = digest((name, (instance / name).read_bytes()) for name in INSTANCE_FILES if (instance / name).exists())
+    read = cli.read_instance
+
+    def read_then_replace(folder):
+        loaded = read(folder)
+        cases = instance / "cases.csv"
+        cases.write_text(cases.read_text().replace("LOW", "MEDIUM", 1))
+        return loaded
+
+    monkeypatch.setattr(cli, "read_instance", read_then_replace)
+    out = tmp_path / "out"
+    run("solve", instance, "--out", out, "--no-history")
+    assert json.loads((out / "summary.json").read_text())["instance_hash"] == before
+    monkeypatch.setattr(cli, "read_instance", read)
+    result = run("explain", out, "U01")
+    assert result.exit_code == 2 and "the instance has changed since this result was written" in result.output
+
+
+def test_the_digest_of_a_read_is_that_of_its_files_with_or_without_rules(tiny_copy):
+    from optimiser.files import digest
+    from optimiser.reader import INSTANCE_FILES, read_instance
+
+    def on_disk() -> str:
+        return digest((n, (tiny_copy / n).read_bytes()) for n in INSTANCE_FILES if (tiny_copy / n).exists())
+
+    for rules in (None, "", "protected_cap_pct = 90\n"):
+        path = tiny_copy / "rules.toml"
+        path.unlink(missing_ok=True)
+        if rules is not None:
+            path.write_text(rules)
+        assert read_instance(tiny_copy).digest == on_disk()

@@ -241,7 +241,7 @@ def test_repeated_keys_and_bad_rows_are_named_in_the_order_of_the_file(rows):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.csv"
         write_csv(path, ["crn", "tier", "rosh"], [[crn, "A3", rosh] for crn, rosh in rows])
-        table, _ = reader._read_table(path, reader._CASES)
+        table, _, _ = reader._read_table(path, reader._CASES)
         try:
             read = reader._parse_rows(table)
         except InputError as exc:

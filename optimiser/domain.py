@@ -260,5 +260,5 @@ class Holders(Mapping[str, str]):
     def unallocated(self) -> list[str]:
         """The crns of the cases with no practitioner after, sorted."""
         changes, index, cases = self.changes, self.instance.case_index, self.instance.cases
-        kept = (crn for crn in (cases[i].crn for i in self.instance.unheld) if crn not in changes)
+        kept = (cases[i].crn for i in self.instance.unheld if cases[i].crn not in changes)
         return sorted([*kept, *(crn for crn, code in changes.items() if not code and crn in index)])

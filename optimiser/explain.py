@@ -23,7 +23,7 @@ from .reader import LoadedInstance
 from .reasons import Reasons
 from .results import SolveOptions
 from .solve import PartCache
-from .wmt import cap_pct, cap_points, contracted_hours, wmt_pct
+from .wmt import cap_pct, cap_points, contracted_hours, standing, wmt_pct
 
 SHOWN = 10
 """Eligible practitioners listed by name before 'and N more'."""
@@ -259,12 +259,12 @@ def explain_staff(loaded: LoadedInstance, after: Holders, code: str) -> StaffSto
     cap = cap_pct(practitioner, rules)
     reasons = Reasons(instance, rules, loads, max_pct(loads, "wmt_pct_after"))
     received, gave = [], []
-    for case in sorted(instance.cases, key=lambda c: c.crn):
-        holder = after[case.crn]
-        if holder == code and case.staff_code != code:
-            received.append((case.crn, case.staff_code, rules.case_points(case), reasons.of(case, code)))
-        elif case.staff_code == code and holder != code and holder:
-            gave.append((case.crn, holder, rules.case_points(case), reasons.of(case, holder)))
+    points = standing(instance, rules).points
+    for i, case, holder in sorted(after.changed(), key=lambda change: change[1].crn):  # only moves matter
+        if holder == code:
+            received.append((case.crn, case.staff_code, points[i], reasons.of(case, code, points[i])))
+        elif case.staff_code == code and holder:
+            gave.append((case.crn, holder, points[i], reasons.of(case, holder, points[i])))
     hours = contracted_hours(practitioner, rules) - practitioner.reduction_hours
     cap_text = "none"
     if cap is not None:

@@ -93,7 +93,7 @@ def _best_pattern(
         better = moved < cost
         cost = np.where(better, moved, cost)
         taken.append(((change, row, count, transfers), better))
-    cost[lowest + room + 1 :] = np.inf
+    cost[max(lowest + room + 1, 0) :] = np.inf  # beyond the level (all of it when sheds cannot get there)
     at = int(np.argmin(cost))
     reduced = float(cost[at])
     rows: dict[int, float] = defaultdict(float)

@@ -1,6 +1,7 @@
 """The configuration LP bound of ``benchmarks/hard_level.py`` never claims more transfers than a level
 needs: on tiny instances, at every level some allocation reaches, it is at most the fewest transfers
-exhaustive search finds there (a bound above that would pass off an open level as closed)."""
+exhaustive search finds there (a bound above that would pass off an open level as closed); and a level
+someone cannot get down to even shedding everything has no bound at all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optimiser.bounds import transfers_needed
 from optimiser.problem import compile_problem
 
 from .strategies import RULES, feasible_solutions, instances
@@ -36,3 +38,6 @@ def test_the_configuration_bound_is_at_most_the_fewest_transfers_at_each_level(d
     for top in sorted(fewest):
         needed = min(t for level, t in fewest.items() if level <= top)
         assert hard_level.configuration_bound(problem, top) <= needed + 1e-6
+    for top in range(min(fewest, default=0) - 300, min(fewest, default=0), 30):
+        if transfers_needed(problem, top) is None:
+            assert hard_level.configuration_bound(problem, top) == math.inf

@@ -69,13 +69,13 @@ _ESCAPED_LINE = re.compile("\n[" + re.escape("".join(ESCAPED_STARTS)) + "]")
 
 
 def _escaped(column: Sequence[object]) -> Sequence[object]:
-    """One column's cells through ``escape_cell``, or the column as it is when no cell needs it (nearly
-    always: a cell at a time cost a third of writing a national solve's files). A column of text is looked
-    at in one search (a line end inside a cell can only make it escape the column cell by cell)."""
+    """One column's cells through ``escape_cell``; a column of text as it is when no cell needs it (nearly
+    always: a cell at a time cost a third of writing a national solve's files), looked at in one search (a
+    line end inside a cell can only make it escape the column cell by cell)."""
     try:
         needs = _ESCAPED_LINE.search("\n" + "\n".join(column)) is not None  # type: ignore[arg-type]
-    except TypeError:  # numbers among the cells
-        needs = any(isinstance(v, str) and v.startswith(ESCAPED_STARTS) for v in column)
+    except TypeError:  # numbers among the cells: each through escape_cell
+        needs = True
     return [escape_cell(v) for v in column] if needs else column
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 
@@ -142,16 +143,22 @@ def test_forced_alternatives_re_solve_only_the_part_the_pin_changes(monkeypatch)
         assert forced.max_wmt_pct == solve_loaded(alone, SolveOptions())[1].summary.max_wmt_pct
 
 
+def _on_disk(folder: Path) -> str:
+    """``files.digest`` of the instance files in ``folder`` as they are now."""
+    from optimiser.files import digest
+    from optimiser.reader import INSTANCE_FILES
+
+    return digest((name, (folder / name).read_bytes()) for name in INSTANCE_FILES if (folder / name).exists())
+
+
 def test_a_run_records_the_data_it_read_so_a_file_replaced_meanwhile_is_refused(tmp_path, monkeypatch):
     """The instance hash a result records is of the bytes the solve read, not of the files after it: a
     cases.csv replaced while the solve ran is not taken for the data solved (explain refuses it)."""
     from optimiser import cli
-    from optimiser.files import digest
-    from optimiser.reader import INSTANCE_FILES
 
     instance = tmp_path / "tiny"
     shutil.copytree(TINY, instance)
-    before = digest((name, (instance / name).read_bytes()) for name in INSTANCE_FILES if (instance / name).exists())
+    before = _on_disk(instance)
     read = cli.read_instance
 
     def read_then_replace(folder):
@@ -170,15 +177,11 @@ def test_a_run_records_the_data_it_read_so_a_file_replaced_meanwhile_is_refused(
 
 
 def test_the_digest_of_a_read_is_that_of_its_files_with_or_without_rules(tiny_copy):
-    from optimiser.files import digest
-    from optimiser.reader import INSTANCE_FILES, read_instance
-
-    def on_disk() -> str:
-        return digest((n, (tiny_copy / n).read_bytes()) for n in INSTANCE_FILES if (tiny_copy / n).exists())
+    from optimiser.reader import read_instance
 
     for rules in (None, "", "protected_cap_pct = 90\n"):
         path = tiny_copy / "rules.toml"
         path.unlink(missing_ok=True)
         if rules is not None:
             path.write_text(rules)
-        assert read_instance(tiny_copy).digest == on_disk()
+        assert read_instance(tiny_copy).digest == _on_disk(tiny_copy)

@@ -44,11 +44,21 @@ ARTIFICIAL_COST = 1e4
 the level."""
 
 
-def _items(problem: AllocationProblem, p: int, budget: int) -> list[tuple[int, int, int, float]]:
+def _supply(problem: AllocationProblem) -> list[int]:
+    """Each pool's most cases to hand out: its new cases and the held ones the budget lets move."""
+    classes, budget = problem.classes, problem.max_transfers
+    return [
+        sum(classes[k].count if classes[k].holder is None else min(classes[k].count, budget) for k in pool.classes)
+        for pool in problem.pools
+    ]
+
+
+def _items(
+    problem: AllocationProblem, p: int, pool_of: dict[int, int], supply: list[int]
+) -> list[tuple[int, int, int, float]]:
     """What practitioner ``p`` may do, as (load change, pool row, count in that row, transfers) chunks:
     shed its own held cases (negative change first) and receive from each pool it may hold. Counts are
     split in powers of two, so a 0/1 pass over the chunks covers every count."""
-    pool_of = {k: g for g, pool in enumerate(problem.pools) for k in pool.classes}
     chunks: list[tuple[int, int, int, float]] = []
 
     def add(points: int, row: int, count: int, sign: int, cost: float) -> None:
@@ -60,14 +70,10 @@ def _items(problem: AllocationProblem, p: int, budget: int) -> list[tuple[int, i
 
     for k, cls in enumerate(problem.classes):
         if cls.holder == p:
-            add(cls.points, pool_of[k], min(cls.count, budget), -1, 1.0)
+            add(cls.points, pool_of[k], min(cls.count, problem.max_transfers), -1, 1.0)
     for g, pool in enumerate(problem.pools):
         if p in pool.holders:
-            supply = sum(
-                problem.classes[k].count if problem.classes[k].holder is None else min(problem.classes[k].count, budget)
-                for k in pool.classes
-            )
-            add(pool.points, g, supply, 1, 0.0)
+            add(pool.points, g, supply[g], 1, 0.0)
     return sorted(chunks, key=lambda chunk: chunk[0] >= 0)
 
 
@@ -113,7 +119,9 @@ def configuration_bound(problem: AllocationProblem, level: int, rounds: int = 50
 
     load = problem.load_before()
     members = sorted(problem.varying)
-    chunks = {p: _items(problem, p, problem.max_transfers) for p in members}
+    pool_of = {k: g for g, pool in enumerate(problem.pools) for k in pool.classes}
+    supply = _supply(problem)
+    chunks = {p: _items(problem, p, pool_of, supply) for p in members}
     room = {}
     for p in members:  # without available points no level applies: only a cap, if any
         caps = [problem.max_load[p]] if problem.max_load[p] is not None else []

@@ -54,6 +54,7 @@ from .terminal import (
     validate_summary,
     whatif_table,
 )
+from .usage import PlainUsageGroup
 
 if TYPE_CHECKING:  # the modules of solving, reports and scenarios load on the commands that use them:
     # validate, rules, history and alerts start without the solver, Jinja or the what-if machinery
@@ -80,6 +81,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=PlainUsageGroup,
 )
 
 InstanceArg = Annotated[

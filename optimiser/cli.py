@@ -104,6 +104,16 @@ DbOption = Annotated[
     ),
 ]
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=256,
+        help="Worker processes on a local Dask cluster (default: one per core; 1 runs here, "
+        "no cluster). The results are the same whatever the number.",
+        show_default=False,
+    ),
+]
 GapOption = Annotated[
     float,
     typer.Option(
@@ -125,14 +135,7 @@ def solve(
     ] = 0,
     time_limit: Annotated[float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds the search may take.")] = 30.0,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Search seed: same input and seed, same result.")] = 0,
-    workers: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            max=256,
-            help="Processes solving independent pdus in parallel; the result is the same whatever the number.",
-        ),
-    ] = 1,
+    workers: WorkersOption = None,
     exact_spread: Annotated[bool, typer.Option(help="Also prove the spread below the maximum (slower).")] = False,
     gap: GapOption = 0.1,
     db: DbOption = None,
@@ -154,7 +157,7 @@ def solve(
         max_transfers=max_transfers,
         time_limit=time_limit,
         seed=seed,
-        workers=workers,
+        workers=default_workers() if workers is None else workers,
         exact_spread=exact_spread,
         gap_pct=Decimal(str(gap)),
     )
@@ -164,7 +167,7 @@ def solve(
         "max_transfers": max_transfers,
         "time_limit": time_limit,
         "seed": seed,
-        "workers": workers,
+        "workers": options.workers,
         "exact_spread": exact_spread,
         "gap": gap,
     }
@@ -460,16 +463,6 @@ TransfersOption = Annotated[
 ]
 TimeLimitOption = Annotated[float, typer.Option(min=0.1, max=MAX_SECONDS, help="Seconds each solve may take.")]
 SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Search seed: same input and seed, same result.")]
-WorkersOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1,
-        max=256,
-        help="Worker processes on a local Dask cluster (default: one per core; 1 runs here, "
-        "no cluster). The results are the same whatever the number.",
-        show_default=False,
-    ),
-]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(

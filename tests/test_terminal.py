@@ -135,8 +135,10 @@ def test_quiet_prints_nothing_and_json_prints_only_the_summary(tmp_path):
 
 
 def test_log_lines_come_as_each_stage_and_part_ends(region, tmp_path):
-    done = subprocess.run(
-        _cli("solve", region, "--out", tmp_path / "o", "--no-history", "--log-json"), capture_output=True, text=True
+    done = subprocess.run(  # in this process, so each stage is heard as it ends
+        _cli("solve", region, "--out", tmp_path / "o", "--no-history", "--log-json", "--workers", "1"),
+        capture_output=True,
+        text=True,
     )
     events = [json.loads(line) for line in done.stderr.splitlines()]
     names = [e["event"] for e in events]

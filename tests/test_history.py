@@ -7,12 +7,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 
 from optimiser.alerts import excessive
-from optimiser.history import History, allocations, metadata, runs, workloads
+from optimiser.history import MIGRATIONS, SCHEMA_REVISION, History, allocations, metadata, runs, workloads
 from optimiser.runrecord import RunRecord
 
 from .conftest import TINY
@@ -39,6 +42,25 @@ def test_migrations_build_exactly_the_schema_the_code_uses(db_url):
     with history.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+
+
+def test_the_schema_revision_opened_without_alembic_is_the_migrations_head():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
+def test_a_database_at_an_older_revision_is_brought_up_to_date(db_url):
+    history = History(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with history.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    History(db_url)
+    with history.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
 
 
 def test_solve_records_the_run_and_history_shows_it(db_url, tmp_path):

@@ -94,11 +94,14 @@ def apply_scenario(loaded: LoadedInstance, scenario: Scenario) -> Applied:
             raise ScenarioError(file, None, f"rules.{exc.column}", exc.message) from None
         changes.append("rules: " + ", ".join(f"{k} changed" for k in sorted(scenario.rules)))
     staff = {p.staff_code: p for p in loaded.instance.practitioners}
+    changed: dict[str, str] = {}  # staff_code -> its change entry, and below crn -> its demand entry: for errors
+    demanded: dict[str, str] = {}
     for i, entry in enumerate(scenario.change, start=1):
         code = _staff_code(file, f"change[{i}]", entry, staff)
         fields = {k: v for k, v in entry.items() if k != "staff_code"}
         updated = dict(staff[code].model_dump(), **fields)
         staff[code] = _validated(Practitioner, updated, file, f"change[{i}]")
+        changed[code] = f"change[{i}]"
         changes.append(f"{code}: " + ", ".join(f"{k} = {_plain(v)}" for k, v in sorted(fields.items())))
     cases = list(loaded.instance.cases)
     leavers: set[str] = set()
@@ -118,10 +121,10 @@ def apply_scenario(loaded: LoadedInstance, scenario: Scenario) -> Applied:
     staff.update({p.staff_code: p for p in joined})
     if joined:
         changes.append(f"{len(joined)} joiner(s): " + ", ".join(f"{p.staff_code} ({p.grade.value})" for p in joined))
-    extra = _demand(scenario, {c.crn for c in cases})
+    extra = _demand(scenario, {c.crn for c in cases}, demanded)
     if extra:
         changes.append(f"{len(extra)} extra case(s)")
-    instance = _checked(file, tuple(staff.values()), (*cases, *extra), rules)
+    instance = _checked(file, tuple(staff.values()), (*cases, *extra), rules, changed, demanded)
     return Applied(scenario, LoadedInstance(instance, rules, loaded.warnings), forced, tuple(changes))
 
 
@@ -149,7 +152,8 @@ def _joiners(scenario: Scenario, staff: dict[str, Practitioner], rules: Rules) -
     return joined
 
 
-def _demand(scenario: Scenario, existing: set[str]) -> list[Case]:
+def _demand(scenario: Scenario, existing: set[str], demanded: dict[str, str]) -> list[Case]:
+    """The extra cases, each crn's entry noted in ``demanded``."""
     file, numbered = scenario.file, 0
     extra: list[Case] = []
     taken = set(existing)
@@ -175,19 +179,32 @@ def _demand(scenario: Scenario, existing: set[str]) -> list[Case]:
             if case.crn in taken:
                 raise ScenarioError(file, None, f"{where}.crn", f"case {case.crn!r} is already in the instance")
             taken.add(case.crn)
+            demanded[case.crn] = where
         extra += found
     return extra
 
 
-def _checked(file: str, staff: tuple[Practitioner, ...], cases: tuple[Case, ...], rules: Rules) -> Instance:
-    """The files' own cross-checks on the applied instance: hours under the (new) rules, known holders."""
+def _checked(
+    file: str,
+    staff: tuple[Practitioner, ...],
+    cases: tuple[Case, ...],
+    rules: Rules,
+    changed: dict[str, str],
+    demanded: dict[str, str],
+) -> Instance:
+    """The files' own cross-checks on the applied instance: hours under the (new) rules, known holders. An
+    error names the entry that caused it (``changed``: staff_code -> change entry; ``demanded``: crn -> demand
+    entry), else the rules."""
     for p in staff:
         if problem := hours_problem(p, rules):
-            raise ScenarioError(file, None, "reduction_hours", f"practitioner {p.staff_code}: {problem}")
+            raise ScenarioError(
+                file, None, changed.get(p.staff_code, "rules"), f"practitioner {p.staff_code}: {problem}"
+            )
     capacity = {p.staff_code: practitioner_capacity(p, rules) for p in staff}
     for case in cases:
         if problem := holder_problem(case, capacity):
-            raise ScenarioError(file, None, "staff_code", f"case {case.crn}: {problem}")
+            cause = demanded.get(case.crn) or changed.get(case.staff_code, "rules")
+            raise ScenarioError(file, None, cause, f"case {case.crn}: {problem}")
     try:
         return Instance(practitioners=staff, cases=cases)
     except ValidationError as exc:

@@ -138,6 +138,13 @@ BAD = [
     ("demand with an unknown rosh", '[[demand]]\nrosh = "SCARY"\ntier = "A1"\n', "demand[1].rosh"),
     ("demand reusing a crn", '[[demand]]\ncrn = "H1"\nrosh = "LOW"\ntier = "D1"\n', "demand[1].crn"),
     ("demand file missing", '[[demand]]\ncases = "nope.csv"\n', "nope.csv"),
+    ("a change leaving a holder no points", '[[change]]\nstaff_code = "PO1"\ngrade = "SPO"\n', "key change[1]:"),
+    (
+        "demand held by someone with no points",
+        '[[demand]]\ncrn = "X1"\ntier = "D1"\nrosh = "LOW"\nstaff_code = "SPO1"\n',
+        "key demand[1]:",
+    ),
+    ("rules leaving a holder no points", "[rules.grades.PO]\nnominal_target = 0\n", "key rules:"),
     ("rules with a bad value", "[rules]\nprotected_cap_pct = -5\n", "rules.protected_cap_pct"),
     ("rules not a table", 'rules = "strict"\n', "rules"),
 ]

@@ -2,7 +2,7 @@
 
     python benchmarks/national.py     # writes its section of benchmarks/RESULTS.md
 
-A generated national instance (6,000 practitioners in 100 pdus, 24,000 unallocated cases), and three
+A generated national instance (6,000 practitioners in 100 pdus, 24,000 unallocated cases), and four
 whole processes run in turn, five rounds: pandas reading both CSV files (the yardstick), `optimiser
 validate`, `optimiser solve --workers 2 --no-history`, and the plain `optimiser solve` a lead types (a worker
 per core, the run recorded in a history database). Each process is timed from its start to its

@@ -94,8 +94,8 @@ def apply_scenario(loaded: LoadedInstance, scenario: Scenario) -> Applied:
             raise ScenarioError(file, None, f"rules.{exc.column}", exc.message) from None
         changes.append("rules: " + ", ".join(f"{k} changed" for k in sorted(scenario.rules)))
     staff = {p.staff_code: p for p in loaded.instance.practitioners}
-    changed: dict[str, str] = {}  # staff_code -> its change entry, and below crn -> its demand entry: for errors
-    demanded: dict[str, str] = {}
+    changed: dict[str, str] = {}  # staff_code -> its change entry, for the errors of _checked
+    demanded: dict[str, str] = {}  # crn -> its demand entry, likewise
     for i, entry in enumerate(scenario.change, start=1):
         code = _staff_code(file, f"change[{i}]", entry, staff)
         fields = {k: v for k, v in entry.items() if k != "staff_code"}
